@@ -1,0 +1,61 @@
+"""Where squareone's random numbers come from.
+
+Two modes, chosen by the user:
+
+* **Own generators (default).** Every random consumer (a dataset, a layer's weight
+  initialisation, a dropout layer) gets its own ``numpy.random.Generator`` built from the
+  ``seed`` it was given, so results never depend on call order.
+* **The book's shared stream.** After :func:`squareone.nnfs.init`, every consumer that was not
+  given an explicit seed draws, in call order, from one legacy ``numpy.random.RandomState``,
+  with normal samples rounded to float32 exactly as ``nnfs.init()`` does. A chapter of the book
+  rewritten with squareone then starts from the very same numbers.
+
+NumPy's global state is never touched (no monkey-patching).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_book_stream: np.random.RandomState | None = None
+
+
+def use_book_stream(seed: int | None) -> None:
+    """Switch to the book's shared stream seeded with ``seed`` (``None`` switches it off)."""
+    global _book_stream
+    _book_stream = None if seed is None else np.random.RandomState(seed)
+
+
+def book_stream_active() -> bool:
+    """Return True while :func:`squareone.nnfs.init` is in effect."""
+    return _book_stream is not None
+
+
+def random_source(seed: int | None = None) -> np.random.Generator | np.random.RandomState:
+    """Return the generator a consumer created now should draw from.
+
+    An explicit ``seed`` always wins; otherwise the book's shared stream when it is active,
+    else a fresh generator seeded from the operating system.
+    """
+    if seed is None and _book_stream is not None:
+        return _book_stream
+    return np.random.default_rng(seed)
+
+
+def standard_normal(rng, shape) -> np.ndarray:
+    """Draw N(0, 1) samples; on the book's stream, rounded to float32 as ``nnfs`` does."""
+    samples = rng.standard_normal(shape)
+    if isinstance(rng, np.random.RandomState):
+        samples = samples.astype(np.float32)
+    return samples
+
+
+def keep_mask(rng, keep_probability: float, shape, dtype) -> np.ndarray:
+    """Draw a 0/1 mask with ``P(1) = keep_probability``.
+
+    The book's stream uses ``binomial`` (to reproduce its numbers); a Generator compares
+    uniform samples, which draws the same distribution several times faster.
+    """
+    if isinstance(rng, np.random.RandomState):
+        return rng.binomial(1, keep_probability, size=shape).astype(dtype)
+    return (rng.random(shape, dtype=np.float32) < keep_probability).astype(dtype)

@@ -1,0 +1,71 @@
+"""Checks on user input, shared by every module, so each error is worded once.
+
+Each check names the argument, what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype, accepting only float32 and float64."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"{name} must be 'float32' or 'float64', got {dtype!r}") from error
+    if resolved not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be 'float32' or 'float64', got {resolved.name!r}")
+    return resolved
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` if it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_number(value, name: str, *, low: float = 0.0, low_inclusive: bool = True,
+                 high: float | None = None, high_inclusive: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number inside the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise TypeError(f"{name} must be a finite real number, got {value!r}")
+    value = float(value)
+    too_low = value < low if low_inclusive else value <= low
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        left = "[" if low_inclusive else "("
+        right = ("]" if high_inclusive else ")") if high is not None else ")"
+        upper = high if high is not None else "inf"
+        raise ValueError(f"{name} must be in {left}{low}, {upper}{right}, got {value!r}")
+    return value
+
+
+def check_array(values, name: str, *, dtype=None, ndim: int | None = None) -> np.ndarray:
+    """Return ``values`` as a non-empty, finite, numeric array (cast to ``dtype`` if given)."""
+    array = np.asarray(values)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == np.bool_):
+        raise TypeError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got an array of shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); expected at least one sample")
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite numbers")
+    return array
+
+
+def check_same_length(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:
+    """Raise if ``X`` and ``y`` do not hold the same number of samples."""
+    if len(X) != len(y):
+        raise ValueError(f"{x_name} and {y_name} must hold the same number of samples, "
+                         f"got len({x_name})={len(X)} and len({y_name})={len(y)}")

@@ -1,0 +1,234 @@
+"""Layers: the fully connected ``Dense`` layer and ``Dropout``.
+
+Every layer has ``forward(inputs, training=False)``, which returns its output and keeps it as
+``.output``, and ``backward(dvalues)``, which returns the gradient of the loss with respect to
+its inputs and keeps it as ``.dinputs``. Trainable layers also list ``parameters()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from squareone import _random
+from squareone._validation import as_float_dtype, check_number, check_positive_int
+
+__all__ = ["Layer", "Dense", "Dropout", "WEIGHT_INITS"]
+
+WEIGHT_INITS = ("nnfs", "he", "glorot", "uniform")
+
+
+class Layer:
+    """Base class: a layer transforms ``inputs`` forward and gradients backward.
+
+    Subclasses set ``output`` in :meth:`forward` and ``dinputs`` in :meth:`backward`.
+    """
+
+    dtype: np.dtype | None = None
+
+    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Return the ``(parameter, gradient)`` pairs an optimizer updates (none here)."""
+        return []
+
+    def regularization_loss(self) -> float:
+        """Return this layer's L1/L2 penalty (zero for layers without parameters)."""
+        return 0.0
+
+    def config(self) -> dict:
+        """Return the constructor arguments that rebuild this layer (used by ``save``)."""
+        return {}
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class Dense(Layer):
+    r"""A fully connected layer: :math:`output = inputs \cdot W + b`.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features (the previous layer's neurons).
+    n_neurons : int
+        Number of neurons, i.e. output features.
+    weight_regularizer_l1, weight_regularizer_l2 : float, default 0
+        :math:`\lambda` of the L1 penalty :math:`\lambda\sum|w|` and of the L2 penalty
+        :math:`\lambda\sum w^2` on the weights.
+    bias_regularizer_l1, bias_regularizer_l2 : float, default 0
+        The same penalties on the biases.
+    weight_init : {"nnfs", "he", "glorot", "uniform"} or float, default "nnfs"
+        ``"nnfs"`` is the book's ``0.01 * randn``; a float ``s`` gives ``s * randn`` (the book
+        uses 0.1 for regression); ``"he"`` is ``randn * sqrt(2 / n_inputs)`` (for ReLU);
+        ``"glorot"`` is uniform in :math:`\pm\sqrt{6 / (n_{in} + n_{out})}`; ``"uniform"`` is
+        uniform in :math:`\pm 1/\sqrt{n_{in}}` (PyTorch's default bounds).
+    seed : int, optional
+        Seed of this layer's own random generator. Without it the layer draws from the book's
+        shared stream after :func:`squareone.nnfs.init`, else from fresh OS entropy.
+    dtype : {"float32", "float64"}, optional
+        Parameter dtype. ``None`` means float32, or the dtype of the ``Model`` it joins.
+
+    Attributes
+    ----------
+    weights : ndarray of shape (n_inputs, n_neurons)
+    biases : ndarray of shape (1, n_neurons)
+    dweights, dbiases : ndarray
+        Gradients of the loss with respect to ``weights`` and ``biases`` after ``backward``.
+    needs_input_gradient : bool
+        ``False`` skips computing ``dinputs`` (the model sets it for its first layer, whose
+        input gradient nothing uses: it saves one matrix product per step).
+    """
+
+    def __init__(self, n_inputs: int, n_neurons: int, *, weight_regularizer_l1: float = 0,
+                 weight_regularizer_l2: float = 0, bias_regularizer_l1: float = 0,
+                 bias_regularizer_l2: float = 0, weight_init: str | float = "nnfs",
+                 seed: int | None = None, dtype=None) -> None:
+        self.n_inputs = check_positive_int(n_inputs, "n_inputs")
+        self.n_neurons = check_positive_int(n_neurons, "n_neurons")
+        self.weight_regularizer_l1 = check_number(weight_regularizer_l1, "weight_regularizer_l1")
+        self.weight_regularizer_l2 = check_number(weight_regularizer_l2, "weight_regularizer_l2")
+        self.bias_regularizer_l1 = check_number(bias_regularizer_l1, "bias_regularizer_l1")
+        self.bias_regularizer_l2 = check_number(bias_regularizer_l2, "bias_regularizer_l2")
+        if isinstance(weight_init, str):
+            if weight_init not in WEIGHT_INITS:
+                raise ValueError(f"weight_init must be one of {WEIGHT_INITS} or a positive "
+                                 f"float, got {weight_init!r}")
+        else:
+            check_number(weight_init, "weight_init", low=0.0, low_inclusive=False)
+        self.weight_init = weight_init
+        self.seed = seed
+        self.explicit_dtype = dtype is not None
+        self.dtype = as_float_dtype("float32" if dtype is None else dtype)
+        self.weights = self._initial_weights(_random.random_source(seed)).astype(self.dtype)
+        self.biases = np.zeros((1, self.n_neurons), dtype=self.dtype)
+        self.dweights = np.zeros_like(self.weights)
+        self.dbiases = np.zeros_like(self.biases)
+        self.needs_input_gradient = True
+        self.output = self.dinputs = None
+
+    def _initial_weights(self, rng) -> np.ndarray:
+        shape = (self.n_inputs, self.n_neurons)
+        if self.weight_init == "nnfs":
+            return 0.01 * _random.standard_normal(rng, shape)
+        if self.weight_init == "he":
+            return _random.standard_normal(rng, shape) * np.sqrt(2.0 / self.n_inputs)
+        if self.weight_init == "glorot":
+            limit = np.sqrt(6.0 / (self.n_inputs + self.n_neurons))
+            return rng.uniform(-limit, limit, size=shape)
+        if self.weight_init == "uniform":
+            limit = 1.0 / np.sqrt(self.n_inputs)
+            return rng.uniform(-limit, limit, size=shape)
+        return self.weight_init * _random.standard_normal(rng, shape)
+
+    def set_dtype(self, dtype) -> None:
+        """Cast parameters and gradient buffers to ``dtype`` (a no-op if already there)."""
+        self.dtype = as_float_dtype(dtype)
+        for name in ("weights", "biases", "dweights", "dbiases"):
+            setattr(self, name, getattr(self, name).astype(self.dtype, copy=False))
+
+    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+        if inputs.ndim != 2 or inputs.shape[1] != self.n_inputs:
+            raise ValueError(f"Dense({self.n_inputs}, {self.n_neurons}) expects inputs of shape "
+                             f"(n_samples, {self.n_inputs}), got shape {inputs.shape}")
+        if inputs.dtype != self.dtype:
+            inputs = inputs.astype(self.dtype)
+        self.inputs = inputs
+        self.output = np.dot(inputs, self.weights)
+        self.output += self.biases
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray | None:
+        if dvalues.dtype != self.dtype:
+            dvalues = dvalues.astype(self.dtype)
+        # dL/dW = inputs^T . dvalues and dL/db = column sums; written into the existing
+        # buffers so that no large array is allocated (and returned to the OS) every step.
+        np.dot(self.inputs.T, dvalues, out=self.dweights)
+        np.sum(dvalues, axis=0, keepdims=True, out=self.dbiases)
+        self._add_regularization_gradients()
+        self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
+        return self.dinputs
+
+    def _add_regularization_gradients(self) -> None:
+        # d(lambda * sum|w|)/dw = lambda * sign(w); d(lambda * sum w^2)/dw = 2 * lambda * w
+        for param, grad, l1, l2 in (
+            (self.weights, self.dweights, self.weight_regularizer_l1, self.weight_regularizer_l2),
+            (self.biases, self.dbiases, self.bias_regularizer_l1, self.bias_regularizer_l2),
+        ):
+            if l1:
+                grad += l1 * np.sign(param)
+            if l2:
+                grad += (2 * l2) * param
+
+    def regularization_loss(self) -> float:
+        r"""Return :math:`\lambda_1\sum|w| + \lambda_2\sum w^2` over weights and biases."""
+        loss = 0.0
+        for param, l1, l2 in (
+            (self.weights, self.weight_regularizer_l1, self.weight_regularizer_l2),
+            (self.biases, self.bias_regularizer_l1, self.bias_regularizer_l2),
+        ):
+            if l1:
+                loss += l1 * float(np.abs(param).sum())
+            if l2:
+                loss += l2 * float(np.dot(param.ravel(), param.ravel()))
+        return loss
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(self.weights, self.dweights), (self.biases, self.dbiases)]
+
+    def config(self) -> dict:
+        config = {"n_inputs": self.n_inputs, "n_neurons": self.n_neurons}
+        for name in ("weight_regularizer_l1", "weight_regularizer_l2",
+                     "bias_regularizer_l1", "bias_regularizer_l2"):
+            if getattr(self, name):
+                config[name] = getattr(self, name)
+        if self.weight_init != "nnfs":
+            config["weight_init"] = self.weight_init
+        return config
+
+
+class Dropout(Layer):
+    r"""Randomly zero a fraction ``rate`` of the inputs while training.
+
+    Kept values are scaled by :math:`1/(1 - rate)` so that the expected sum is unchanged and
+    nothing needs rescaling at inference, where the layer is the identity.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        Fraction of the inputs dropped (the book's ``rate``; the keep probability is
+        ``1 - rate``).
+    seed : int, optional
+        Seed of this layer's own random generator (see :class:`Dense`).
+    """
+
+    def __init__(self, rate: float, *, seed: int | None = None) -> None:
+        self.rate = check_number(rate, "rate", low=0.0, high=1.0)
+        self.seed = seed
+        self._rng = _random.random_source(seed)
+        self.binary_mask = None
+        self.output = self.dinputs = None
+
+    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+        self.inputs = inputs
+        if not training or self.rate == 0.0:
+            self.binary_mask = None
+            self.output = inputs
+            return self.output
+        keep = 1.0 - self.rate
+        self.binary_mask = _random.keep_mask(self._rng, keep, inputs.shape, inputs.dtype)
+        self.binary_mask /= inputs.dtype.type(keep)
+        self.output = inputs * self.binary_mask
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        # d(output)/d(inputs) is the scaled mask itself.
+        self.dinputs = dvalues if self.binary_mask is None else dvalues * self.binary_mask
+        return self.dinputs
+
+    def config(self) -> dict:
+        return {"rate": self.rate}

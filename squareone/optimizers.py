@@ -1,0 +1,204 @@
+"""Optimizers: SGD (with momentum), AdaGrad, RMSprop and Adam, with the book's defaults.
+
+The book's protocol is kept: ``pre_update_params()`` once per step (learning-rate decay),
+``update_params(layer)`` for each trainable layer, ``post_update_params()`` (step count).
+Decay is per step: :math:`\\eta_t = \\eta / (1 + decay \\cdot t)`.
+
+Optimizer state (momentums, caches) lives here, keyed by parameter, not on the layers. Each
+update is written with in-place ufuncs into buffers allocated once per parameter: the
+formulas are the book's, but no temporary array is created on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from squareone._validation import check_number
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam"]
+
+
+class Optimizer:
+    """Base class: learning-rate decay, step counting and per-parameter state.
+
+    Subclasses implement :meth:`update`, which changes ``param`` in place from ``grad``.
+    """
+
+    def __init__(self, learning_rate: float, decay: float) -> None:
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0.0,
+                                          low_inclusive=False)
+        self.decay = check_number(decay, "decay")
+        self.current_learning_rate = self.learning_rate
+        self.iterations = 0
+        self._state: dict[int, dict[str, np.ndarray]] = {}
+
+    def pre_update_params(self) -> None:
+        """Apply learning-rate decay for the coming step."""
+        if self.decay:
+            self.current_learning_rate = self.learning_rate / (1.0 + self.decay * self.iterations)
+
+    def update_params(self, layer) -> None:
+        """Update every ``(parameter, gradient)`` pair of ``layer`` in place."""
+        for param, grad in layer.parameters():
+            self.update(param, grad, self.state_for(param))
+
+    def post_update_params(self) -> None:
+        """Count the finished step."""
+        self.iterations += 1
+
+    def state_for(self, param: np.ndarray) -> dict[str, np.ndarray]:
+        """Return the state of ``param``, created empty on first use.
+
+        Keyed by the array's identity; the array itself is kept in the entry so that its
+        ``id`` cannot be reused by another array while the state lives.
+        """
+        entry = self._state.get(id(param))
+        if entry is None or entry["param"] is not param:
+            entry = self._state[id(param)] = {"param": param}
+        return entry
+
+    def buffers(self, state: dict, param: np.ndarray, *names: str) -> list[np.ndarray]:
+        """Return the named zero-initialised buffers of ``state``, shaped like ``param``."""
+        for name in names:
+            if name not in state:
+                state[name] = np.zeros_like(param)
+        return [state[name] for name in names]
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        """Return the hyperparameters that rebuild this optimizer."""
+        return {"learning_rate": self.learning_rate, "decay": self.decay}
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum.
+
+    Without momentum :math:`w \leftarrow w - \eta\,g`; with momentum :math:`m` the update is
+    :math:`v \leftarrow m\,v - \eta\,g`, :math:`w \leftarrow w + v`.
+    """
+
+    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0,
+                 momentum: float = 0.0) -> None:
+        super().__init__(learning_rate, decay)
+        self.momentum = check_number(momentum, "momentum", high=1.0)
+
+    def update(self, param, grad, state) -> None:
+        (scratch,) = self.buffers(state, param, "scratch")
+        np.multiply(grad, -self.current_learning_rate, out=scratch)  # -eta * g
+        if self.momentum:
+            (velocity,) = self.buffers(state, param, "momentums")
+            velocity *= self.momentum
+            velocity += scratch
+            param += velocity
+        else:
+            param += scratch
+
+    def config(self) -> dict:
+        return {**super().config(), "momentum": self.momentum}
+
+
+class _AdaptiveOptimizer(Optimizer):
+    r"""Shared last step of AdaGrad and RMSprop.
+
+    :math:`w \leftarrow w - \eta\,g/(\sqrt{c}+\epsilon)` with :math:`c` the cache.
+    """
+
+    def __init__(self, learning_rate: float, decay: float, epsilon: float) -> None:
+        super().__init__(learning_rate, decay)
+        self.epsilon = check_number(epsilon, "epsilon", low_inclusive=False)
+
+    def apply_cache(self, param, grad, cache, scratch) -> None:
+        np.sqrt(cache, out=scratch)
+        scratch += self.epsilon
+        np.divide(grad, scratch, out=scratch)
+        scratch *= -self.current_learning_rate
+        param += scratch
+
+    def config(self) -> dict:
+        return {**super().config(), "epsilon": self.epsilon}
+
+
+class Adagrad(_AdaptiveOptimizer):
+    r"""AdaGrad: a per-parameter cache of squared gradients, :math:`c \leftarrow c + g^2`."""
+
+    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0,
+                 epsilon: float = 1e-7) -> None:
+        super().__init__(learning_rate, decay, epsilon)
+
+    def update(self, param, grad, state) -> None:
+        cache, scratch = self.buffers(state, param, "cache", "scratch")
+        np.square(grad, out=scratch)
+        cache += scratch
+        self.apply_cache(param, grad, cache, scratch)
+
+
+class RMSprop(_AdaptiveOptimizer):
+    r"""RMSprop: a moving average of squared gradients, :math:`c \leftarrow \rho c+(1-\rho)g^2`."""
+
+    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0, epsilon: float = 1e-7,
+                 rho: float = 0.9) -> None:
+        super().__init__(learning_rate, decay, epsilon)
+        self.rho = check_number(rho, "rho", high=1.0)
+
+    def update(self, param, grad, state) -> None:
+        cache, scratch = self.buffers(state, param, "cache", "scratch")
+        np.square(grad, out=scratch)
+        scratch *= 1 - self.rho
+        cache *= self.rho
+        cache += scratch
+        self.apply_cache(param, grad, cache, scratch)
+
+    def config(self) -> dict:
+        return {**super().config(), "rho": self.rho}
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum plus an RMSprop cache, both bias-corrected.
+
+    .. math::
+        m &\leftarrow \beta_1 m + (1-\beta_1) g, \qquad
+        c \leftarrow \beta_2 c + (1-\beta_2) g^2 \\
+        \hat m &= m / (1-\beta_1^{t}), \qquad \hat c = c / (1-\beta_2^{t}) \\
+        w &\leftarrow w - \eta\,\hat m / (\sqrt{\hat c} + \epsilon)
+
+    with :math:`t` the step number starting at 1.
+    """
+
+    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0, epsilon: float = 1e-7,
+                 beta_1: float = 0.9, beta_2: float = 0.999) -> None:
+        super().__init__(learning_rate, decay)
+        self.epsilon = check_number(epsilon, "epsilon", low_inclusive=False)
+        self.beta_1 = check_number(beta_1, "beta_1", high=1.0)
+        self.beta_2 = check_number(beta_2, "beta_2", high=1.0)
+
+    def update(self, param, grad, state) -> None:
+        momentums, cache, scratch = self.buffers(state, param, "momentums", "cache", "scratch")
+        step = self.iterations + 1
+        # m = beta_1 * m + (1 - beta_1) * g
+        momentums *= self.beta_1
+        np.multiply(grad, 1 - self.beta_1, out=scratch)
+        momentums += scratch
+        # c = beta_2 * c + (1 - beta_2) * g^2
+        cache *= self.beta_2
+        np.square(grad, out=scratch)
+        scratch *= 1 - self.beta_2
+        cache += scratch
+        # w -= eta * m_hat / (sqrt(c_hat) + eps), where sqrt(c_hat) = sqrt(c) / sqrt(1 - beta_2^t)
+        np.sqrt(cache, out=scratch)
+        scratch *= 1 / math.sqrt(1 - self.beta_2 ** step)
+        scratch += self.epsilon
+        np.divide(momentums, scratch, out=scratch)
+        scratch *= -self.current_learning_rate / (1 - self.beta_1 ** step)
+        param += scratch
+
+    def config(self) -> dict:
+        return {**super().config(), "epsilon": self.epsilon, "beta_1": self.beta_1,
+                "beta_2": self.beta_2}
