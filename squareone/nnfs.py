@@ -24,9 +24,10 @@ from squareone.losses import (
     SoftmaxCategoricalCrossentropy,
 )
 from squareone.metrics import BinaryAccuracy, CategoricalAccuracy, RegressionAccuracy
+from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, RMSprop
 
-__all__ = ["init", "reset"]
+__all__ = ["init", "reset", "Model"]
 
 
 def init(seed: int = 0) -> None:

@@ -102,6 +102,7 @@ _IMAGES_MAGIC: Final = 0x0803  # 2051
 _LABELS_MAGIC: Final = 0x0801  # 2049
 _IMAGE_SHAPE: Final = (28, 28)
 
+_SPLITS: Final = ("train", "test")
 # (images, labels) file names without ".gz", per split.
 _IDX_STEMS: Final[dict[str, tuple[str, str]]] = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -295,7 +296,7 @@ def _load(
     if missing:
         png_root = _find_png_root(spec, folder)
         if png_root is not None:
-            train, test = (_read_png_split(png_root / split, spec) for split in _IDX_STEMS)
+            train, test = (_read_png_split(png_root / split, spec) for split in _SPLITS)
             return train, test
         if not download:
             raise DatasetNotFoundError(
@@ -306,7 +307,7 @@ def _load(
     if verify:
         for file in files.values():
             _verify_known_gz(spec, file)
-    train, test = (_read_idx_split(files, split, spec) for split in _IDX_STEMS)
+    train, test = (_read_idx_split(files, split, spec) for split in _SPLITS)
     return train, test
 
 

@@ -1,0 +1,315 @@
+"""The Model: end-to-end gradients, training, evaluation, prediction, and clear errors."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+from conftest import assert_gradients_close, numerical_gradient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import squareone as sq
+
+
+def classifier(dtype="float32", hidden=16, dropout=None, l2=0.0, optimizer=None, seed=0):
+    model = sq.Model(dtype=dtype)
+    model.add(sq.Dense(2, hidden, weight_init="he", seed=seed, weight_regularizer_l2=l2,
+                       bias_regularizer_l2=l2))
+    model.add(sq.ReLU())
+    if dropout:
+        model.add(sq.Dropout(dropout, seed=seed))
+    model.add(sq.Dense(hidden, 3, weight_init="he", seed=seed + 1))
+    model.add(sq.Softmax())
+    model.set(loss=sq.CategoricalCrossentropy(),
+              optimizer=optimizer or sq.Adam(learning_rate=0.02),
+              accuracy=sq.CategoricalAccuracy())
+    model.finalize()
+    return model
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    return sq.datasets.spiral_data(100, 3, seed=0)
+
+
+@pytest.mark.parametrize("output, loss, make_y", [
+    (sq.Softmax, sq.CategoricalCrossentropy, lambda r: r.integers(0, 3, size=6)),
+    (sq.Sigmoid, sq.BinaryCrossentropy, lambda r: r.integers(0, 2, size=(6, 3)).astype(float)),
+    (sq.Linear, sq.MeanSquaredError, lambda r: r.normal(size=(6, 3))),
+    (sq.Tanh, sq.MeanAbsoluteError, lambda r: r.normal(size=(6, 3))),
+])
+def test_model_gradients_match_central_differences(output, loss, make_y):
+    rng = np.random.default_rng(5)
+    model = sq.Model(dtype="float64")
+    model.add(sq.Dense(4, 5, weight_init="he", seed=0, weight_regularizer_l2=0.01,
+                       bias_regularizer_l1=0.01))
+    model.add(sq.Tanh())
+    model.add(sq.Dense(5, 3, weight_init="he", seed=1, weight_regularizer_l1=0.01))
+    model.add(output())
+    model.set(loss=loss(), optimizer=sq.SGD())
+    model.finalize()
+    for layer in model.trainable_layers:
+        layer.biases[:] = rng.normal(size=layer.biases.shape)
+    X, y = rng.normal(size=(6, 4)), make_y(rng)
+    y = model.loss.prepare_targets(y, 3, np.float64)
+
+    def total_loss():
+        return float(np.mean(model.loss.forward(model.forward(X), y))
+                     + model.regularization_loss())
+
+    output_values = model.forward(X)
+    model.backward(output_values, y)
+    for layer in model.trainable_layers:
+        assert_gradients_close(layer.dweights.copy(), numerical_gradient(total_loss, layer.weights))
+        assert_gradients_close(layer.dbiases.copy(), numerical_gradient(total_loss, layer.biases))
+
+
+def test_finalize_fuses_softmax_and_crossentropy(spiral):
+    model = classifier()
+    assert isinstance(model._softmax_classifier_output, sq.SoftmaxCategoricalCrossentropy)
+    assert model.trainable_layers == [model.layers[0], model.layers[2]]
+    assert model.layers[0].needs_input_gradient is False
+    assert model.layers[2].needs_input_gradient is True
+
+
+def test_training_learns_and_records_history():
+    X, y = sq.datasets.vertical_data(100, 3, seed=0)
+    model = classifier(dropout=0.1, l2=1e-4)
+    history = model.train(X, y, epochs=300, batch_size=64, shuffle=True, seed=0,
+                          validation_data=(X, y), verbose=0)
+    assert len(history) == 300 and history.epoch == list(range(1, 301))
+    assert set(history.history) == set(sq.History.KEYS)
+    assert all(len(values) == 300 for values in history.history.values())
+    assert history.accuracy[-1] > 0.85 > history.accuracy[0]
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    np.testing.assert_allclose(history.loss, np.add(history.data_loss,
+                                                    history.regularization_loss))
+    assert all(r > 0 for r in history.regularization_loss)
+    metrics = model.evaluate(X, y)
+    assert set(metrics) == {"loss", "accuracy"}
+    assert metrics["accuracy"] == pytest.approx(history.val_accuracy[-1])
+    probabilities = model.predict(X)
+    predictions = model.output_layer_activation.predictions(probabilities)
+    assert np.mean(predictions == y) == pytest.approx(metrics["accuracy"])
+
+
+def test_predict_and_evaluate_are_the_same_in_batches(spiral):
+    X, y = spiral
+    model = classifier()
+    model.train(X, y, epochs=20, verbose=0)
+    np.testing.assert_allclose(model.predict(X, batch_size=7), model.predict(X), rtol=1e-6)
+    batched, whole = model.evaluate(X, y, batch_size=32), model.evaluate(X, y)
+    assert batched["accuracy"] == whole["accuracy"]
+    assert batched["loss"] == pytest.approx(whole["loss"], rel=1e-6)
+
+
+def test_validation_split_holds_out_the_last_samples(spiral):
+    X, y = spiral
+    model = classifier()
+    history = model.train(X, y, epochs=2, validation_split=0.2, verbose=0)
+    assert len(history.val_loss) == 2
+    assert history.val_accuracy[-1] == model.evaluate(X[-60:], y[-60:])["accuracy"]
+
+
+def test_shuffled_training_is_reproducible_with_a_seed(spiral):
+    X, y = spiral
+    runs = []
+    for _ in range(2):
+        model = classifier()
+        model.train(X, y, epochs=3, batch_size=32, shuffle=True, seed=4, verbose=0)
+        runs.append(model.get_parameters())
+    for (w1, b1), (w2, b2) in zip(*runs):
+        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_array_equal(b1, b2)
+
+
+def test_float64_models_compute_in_float64(spiral):
+    X, y = spiral
+    model = classifier(dtype="float64")
+    assert all(p.dtype == np.float64 for w_b in model.get_parameters() for p in w_b)
+    model.train(X, y, epochs=2, verbose=0)
+    assert model.predict(X).dtype == np.float64
+    assert classifier().predict(X.astype(np.float64)).dtype == np.float32
+
+
+def test_layer_and_model_dtypes_must_agree():
+    model = sq.Model(dtype="float64")
+    model.add(sq.Dense(2, 2, dtype="float32"))
+    with pytest.raises(ValueError, match="dtype=float32 but the model's dtype is float64"):
+        model.finalize()
+
+
+def test_get_and_set_parameters(spiral):
+    X, _ = spiral
+    source, target = classifier(seed=0), classifier(seed=10)
+    target.set_parameters(source.get_parameters())
+    np.testing.assert_array_equal(target.predict(X), source.predict(X))
+    with pytest.raises(ValueError, match=r"expects a parameter of shape \(2, 16\), got \(3, 16\)"):
+        target.set_parameters([(np.zeros((3, 16)), np.zeros((1, 16))), source.get_parameters()[1]])
+    with pytest.raises(ValueError, match="expected parameters for 2 trainable layers, got 1"):
+        target.set_parameters(source.get_parameters()[:1])
+
+
+def test_inference_only_model_needs_no_loss_or_optimizer():
+    model = sq.Model()
+    model.add(sq.Dense(2, 3, seed=0))
+    model.add(sq.Softmax())
+    model.finalize()
+    np.testing.assert_allclose(model.predict(np.ones((4, 2))).sum(axis=1), 1.0, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="no optimizer"):
+        model.train(np.ones((4, 2)), [0, 1, 2, 0])
+    with pytest.raises(RuntimeError, match="no loss"):
+        model.evaluate(np.ones((4, 2)), [0, 1, 2, 0])
+
+
+def test_the_default_accuracy_follows_the_loss():
+    model = sq.Model()
+    model.add(sq.Dense(1, 1))
+    model.add(sq.Linear())
+    model.set(loss=sq.MeanSquaredError(), optimizer=sq.Adam())
+    model.finalize()
+    assert isinstance(model.accuracy, sq.RegressionAccuracy)
+
+
+@pytest.mark.parametrize("X, y, error, fragment", [
+    (np.ones(10), np.zeros(10), ValueError, r"X must be 2-D, got an array of shape \(10,\)"),
+    (np.ones((10, 3)), np.zeros(10), ValueError, "X has 3 features per sample but the first "
+                                                 "layer expects 2"),
+    (np.ones((10, 2)), np.zeros(9), ValueError, r"len\(X\)=10 and len\(y\)=9"),
+    (np.ones((10, 2)), np.full(10, 3), ValueError, r"class ids in y must be in \[0, 2\]"),
+    (np.ones((10, 2)), np.eye(4)[np.zeros(10, int)], ValueError, "one-hot y must have 3 columns"),
+    (np.full((10, 2), np.nan), np.zeros(10), ValueError, "X contains 20 NaN or infinite"),
+    (np.ones((10, 2)), np.r_[np.zeros(9), np.inf], ValueError, "y contains 1 NaN or infinite"),
+    (np.ones((0, 2)), np.zeros(0), ValueError, "X is empty"),
+    (np.array([["a", "b"]]), np.zeros(1), TypeError, "X must hold numbers"),
+])
+def test_bad_training_data_gets_a_clear_error(X, y, error, fragment):
+    with pytest.raises(error, match=fragment):
+        classifier().train(X, y, epochs=1, verbose=0)
+
+
+def test_validation_data_errors_name_the_validation_arguments(spiral):
+    X, y = spiral
+    with pytest.raises(ValueError, match=r"class ids in y_val must be in"):
+        classifier().train(X, y, validation_data=(X[:5], np.full(5, 7)), verbose=0)
+    with pytest.raises(ValueError, match="X_val has 3 features"):
+        classifier().train(X, y, validation_data=(np.ones((5, 3)), y[:5]), verbose=0)
+
+
+def test_train_before_finalize_and_incompatible_losses_are_errors(spiral):
+    X, y = spiral
+    model = sq.Model()
+    model.add(sq.Dense(2, 3))
+    model.add(sq.Softmax())
+    with pytest.raises(RuntimeError, match=r"finalize\(\) before model.train"):
+        model.train(X, y)
+    with pytest.raises(ValueError, match="BinaryCrossentropy cannot follow a Softmax output "
+                                         "layer; expected the last layer to be one of: Sigmoid"):
+        model.set(loss=sq.BinaryCrossentropy())
+    step_model = sq.Model()
+    step_model.add(sq.Dense(2, 1))
+    step_model.add(sq.Step())
+    with pytest.raises(ValueError, match="cannot follow a Step"):
+        step_model.set(loss=sq.MeanSquaredError())
+    with pytest.raises(TypeError, match="optimizer must be a squareone Optimizer, got str"):
+        model.set(optimizer="adam")
+    with pytest.raises(TypeError, match="Model.add expects a squareone layer"):
+        model.add(lambda x: x)
+    with pytest.raises(ValueError, match="no layers"):
+        sq.Model().finalize()
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"epochs": 0}, "epochs must be a positive integer"),
+    ({"batch_size": -5}, "batch_size must be a positive integer"),
+    ({"validation_split": 1.5}, "validation_split must be in"),
+    ({"validation_split": 0.1, "validation_data": ([[0, 0]], [0])}, "not both"),
+])
+def test_bad_training_arguments(spiral, kwargs, fragment):
+    X, y = spiral
+    with pytest.raises(ValueError, match=fragment):
+        classifier().train(X, y, verbose=0, **kwargs)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_a_diverging_loss_stops_training_and_keeps_finite_parameters():
+    X = np.linspace(-1, 1, 64, dtype=np.float32).reshape(-1, 1) * 1e3
+    y = 1e3 * X
+    model = sq.Model()
+    model.add(sq.Dense(1, 8, weight_init="he", seed=0))
+    model.add(sq.ReLU())
+    model.add(sq.Dense(8, 1, weight_init="he", seed=1))
+    model.add(sq.Linear())
+    model.set(loss=sq.MeanSquaredError(), optimizer=sq.SGD(learning_rate=1.0))
+    model.finalize()
+    with pytest.raises(sq.TrainingDivergedError, match=r"at epoch \d+, step \d+"):
+        model.train(X, y, epochs=50, batch_size=16, verbose=0)
+    parameters = [p for w_b in model.get_parameters() for p in w_b]
+    assert all(np.isfinite(p).all() for p in parameters)
+    assert np.isfinite(model.predict(X)).all()
+
+
+class _InterruptAt(sq.layers.Layer):
+    """Identity layer that presses Ctrl-C (sends SIGINT) on its n-th training forward pass."""
+
+    def __init__(self, call):
+        self.call, self.calls = call, 0
+
+    def forward(self, inputs, training=False):
+        if training:
+            self.calls += 1
+            if self.calls == self.call:
+                os.kill(os.getpid(), signal.SIGINT)
+        self.output = inputs
+        return inputs
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues
+        return dvalues
+
+
+def test_ctrl_c_stops_after_the_current_step(spiral):
+    X, y = spiral
+    model = sq.Model()
+    model.add(sq.Dense(2, 8, seed=0))
+    model.add(_InterruptAt(call=7))
+    model.add(sq.ReLU())
+    model.add(sq.Dense(8, 3, seed=1))
+    model.add(sq.Softmax())
+    model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam())
+    model.finalize()
+    history = model.train(X, y, epochs=10, batch_size=100, verbose=0)  # 3 steps an epoch
+    assert history.interrupted
+    assert len(history) == 2  # two full epochs, stopped in the third
+    assert model.optimizer.iterations == 7  # the interrupted step was completed
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_verbose_training_prints_book_style_summaries(spiral, capsys):
+    X, y = spiral
+    classifier().train(X, y, epochs=4, print_every=2, validation_data=(X, y))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(",")[0] for line in lines] == ["epoch: 1", "epoch: 2", "epoch: 4"]
+    assert "validation acc:" in lines[-1] and "lr: 0.02" in lines[-1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(samples=st.integers(1, 20), features=st.integers(1, 6), hidden=st.integers(1, 8),
+       classes=st.integers(2, 5), batch=st.integers(1, 25))
+def test_random_shapes_train_and_predict(samples, features, hidden, classes, batch):
+    rng = np.random.default_rng(samples * 7 + features)
+    model = sq.Model()
+    model.add(sq.Dense(features, hidden, seed=0))
+    model.add(sq.ReLU())
+    model.add(sq.Dense(hidden, classes, seed=1))
+    model.add(sq.Softmax())
+    model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam())
+    model.finalize()
+    X, y = rng.normal(size=(samples, features)), rng.integers(0, classes, size=samples)
+    history = model.train(X, y, epochs=2, batch_size=batch, verbose=0)
+    assert np.isfinite(history.loss).all()
+    assert model.predict(X, batch_size=batch).shape == (samples, classes)
+    with pytest.raises(ValueError, match=f"features per sample but the first layer expects "
+                                         f"{features}"):
+        model.predict(rng.normal(size=(samples, features + 1)))
