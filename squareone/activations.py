@@ -30,8 +30,9 @@ class ReLU(Activation):
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
-        # Pass the gradient through where the input was positive; zero it elsewhere.
-        self.dinputs = np.where(self.inputs > 0, dvalues, 0).astype(dvalues.dtype, copy=False)
+        # Pass the gradient through where the input was positive; zero it elsewhere
+        # (multiplying by the boolean mask is several times faster than np.where here).
+        self.dinputs = dvalues * (self.inputs > 0)
         return self.dinputs
 
 

@@ -24,6 +24,8 @@ class Layer:
     """
 
     dtype: np.dtype | None = None
+    #: Names of the trainable arrays; the gradient of ``name`` is kept as ``"d" + name``.
+    parameter_names: tuple[str, ...] = ()
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
@@ -32,8 +34,8 @@ class Layer:
         raise NotImplementedError
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Return the ``(parameter, gradient)`` pairs an optimizer updates (none here)."""
-        return []
+        """Return the ``(parameter, gradient)`` pairs an optimizer updates."""
+        return [(getattr(self, name), getattr(self, "d" + name)) for name in self.parameter_names]
 
     def regularization_loss(self) -> float:
         """Return this layer's L1/L2 penalty (zero for layers without parameters)."""
@@ -84,6 +86,8 @@ class Dense(Layer):
         input gradient nothing uses: it saves one matrix product per step).
     """
 
+    parameter_names = ("weights", "biases")
+
     def __init__(self, n_inputs: int, n_neurons: int, *, weight_regularizer_l1: float = 0,
                  weight_regularizer_l2: float = 0, bias_regularizer_l1: float = 0,
                  bias_regularizer_l2: float = 0, weight_init: str | float = "nnfs",
@@ -128,8 +132,9 @@ class Dense(Layer):
     def set_dtype(self, dtype) -> None:
         """Cast parameters and gradient buffers to ``dtype`` (a no-op if already there)."""
         self.dtype = as_float_dtype(dtype)
-        for name in ("weights", "biases", "dweights", "dbiases"):
-            setattr(self, name, getattr(self, name).astype(self.dtype, copy=False))
+        for name in self.parameter_names:
+            for attribute in (name, "d" + name):
+                setattr(self, attribute, getattr(self, attribute).astype(self.dtype, copy=False))
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         if inputs.ndim != 2 or inputs.shape[1] != self.n_inputs:
@@ -176,9 +181,6 @@ class Dense(Layer):
             if l2:
                 loss += l2 * float(np.dot(param.ravel(), param.ravel()))
         return loss
-
-    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(self.weights, self.dweights), (self.biases, self.dbiases)]
 
     def config(self) -> dict:
         config = {"n_inputs": self.n_inputs, "n_neurons": self.n_neurons}

@@ -74,6 +74,41 @@ class History:
         return f"History(epochs={len(self)}, last={last})"
 
 
+class ParameterVector(Layer):
+    """Every trainable parameter of a model in one flat array, every gradient in another.
+
+    The layers keep their ``weights``, ``biases``, ``dweights`` and ``dbiases``, but as views
+    into these two arrays, so the optimizer updates the whole network with one pass of
+    ufuncs per formula instead of one per array: for small networks, Python call overhead
+    costs more than the arithmetic. The update itself is the same, element by element.
+    """
+
+    def __init__(self, layers: list[Layer], dtype: np.dtype) -> None:
+        named = {f"layers.{index}.{name}": (layer, name) for index, layer in enumerate(layers)
+                 for name in layer.parameter_names}
+        total = sum(getattr(layer, name).size for layer, name in named.values())
+        self.values = np.empty(total, dtype=dtype)
+        self.gradients = np.zeros(total, dtype=dtype)
+        self.slices: dict[str, tuple[slice, tuple[int, ...]]] = {}
+        offset = 0
+        for key, (layer, name) in named.items():
+            array = getattr(layer, name)
+            part = slice(offset, offset + array.size)
+            self.slices[key] = (part, array.shape)
+            self.view(self.values, key)[...] = array
+            setattr(layer, name, self.view(self.values, key))
+            setattr(layer, "d" + name, self.view(self.gradients, key))
+            offset += array.size
+
+    def view(self, flat: np.ndarray, key: str) -> np.ndarray:
+        """Return the part of ``flat`` (values, gradients or a state buffer) that is ``key``."""
+        part, shape = self.slices[key]
+        return flat[part].reshape(shape)
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(self.values, self.gradients)]
+
+
 class Model:
     """A sequential neural network.
 
@@ -143,6 +178,7 @@ class Model:
                                      f"the model's dtype is {self.dtype.name}; use one dtype")
                 layer.set_dtype(self.dtype)
         self.trainable_layers = [layer for layer in self.layers if layer.parameters()]
+        self.parameter_vector = ParameterVector(self.layers, self.dtype)
         self.output_layer_activation = self.layers[-1]
         sized = [layer for layer in self.layers if hasattr(layer, "n_inputs")]
         self.n_features = sized[0].n_inputs if sized else None
@@ -302,8 +338,7 @@ class Model:
         order_rng = np.random.default_rng(seed)
         self.accuracy.init(y)
         history = History()
-        self._snapshot = [param.copy() for layer in self.trainable_layers
-                          for param, _ in layer.parameters()]
+        self._snapshot = self.parameter_vector.values.copy()
 
         with _interrupt_after_step() as interrupted:
             for epoch in range(1, epochs + 1):
@@ -350,31 +385,19 @@ class Model:
         output = self.forward(X, training=True)
         batch_loss = float(self.loss.forward(output, y).sum())
         if not math.isfinite(batch_loss):
-            self._restore_snapshot()
+            np.copyto(self.parameter_vector.values, self._snapshot)
             raise TrainingDivergedError(
                 f"the loss became {batch_loss} at epoch {epoch}, step {step}; training stopped "
                 "and the parameters were restored to the last step with a finite loss. Try a "
                 "smaller learning rate, or check the data for extreme values")
         hits = self.accuracy.compare(self.output_layer_activation.predictions(output), y)
         self.backward(output, y)
-        self._take_snapshot()
-        optimizer = self.optimizer
-        optimizer.pre_update_params()
-        for layer in self.trainable_layers:
-            optimizer.update_params(layer)
-        optimizer.post_update_params()
+        # Keep the parameters that gave a finite loss, so that a diverging step can be undone.
+        np.copyto(self._snapshot, self.parameter_vector.values)
+        self.optimizer.pre_update_params()
+        self.optimizer.update_params(self.parameter_vector)
+        self.optimizer.post_update_params()
         return batch_loss, int(np.count_nonzero(hits)), hits.size
-
-    def _take_snapshot(self) -> None:
-        # Parameters that gave a finite loss, kept so a diverging step can be undone.
-        params = (param for layer in self.trainable_layers for param, _ in layer.parameters())
-        for saved, param in zip(self._snapshot, params):
-            np.copyto(saved, param)
-
-    def _restore_snapshot(self) -> None:
-        params = (param for layer in self.trainable_layers for param, _ in layer.parameters())
-        for saved, param in zip(self._snapshot, params):
-            np.copyto(param, saved)
 
     # --- evaluation and prediction -------------------------------------------------------
 
@@ -457,6 +480,40 @@ class Model:
         for layer, values in zip(self.trainable_layers, parameters):
             for (target, _), value in zip(layer.parameters(), values):
                 np.copyto(target, np.asarray(value, dtype=self.dtype))
+
+    def named_parameters(self) -> dict[str, np.ndarray]:
+        """Return the parameter arrays by name, ``"layers.<index>.<name>"``, in order."""
+        self._require_finalized("named_parameters")
+        vector = self.parameter_vector
+        return {key: vector.view(vector.values, key) for key in vector.slices}
+
+    def optimizer_state(self) -> dict[str, dict[str, np.ndarray]]:
+        """Return the optimizer's state per parameter name: ``{name: {buffer: array}}``.
+
+        Work space (``scratch``) is left out: it holds nothing between steps.
+        """
+        self._require_finalized("optimizer_state")
+        vector = self.parameter_vector
+        state = self.optimizer.state_for(vector.values) if self.optimizer else {}
+        buffers = {buffer: flat for buffer, flat in state.items()
+                   if buffer not in ("param", "scratch")}
+        return {key: {buffer: vector.view(flat, key) for buffer, flat in buffers.items()}
+                for key in vector.slices}
+
+    def set_optimizer_state(self, state: dict[str, dict[str, np.ndarray]]) -> None:
+        """Copy per-parameter optimizer state (as from :meth:`optimizer_state`) into place."""
+        self._require_finalized("set_optimizer_state")
+        if not state:
+            return
+        if self.optimizer is None:
+            raise RuntimeError("the model has no optimizer to take this state: call "
+                               "model.set(optimizer=...) and finalize() first")
+        vector = self.parameter_vector
+        entry = self.optimizer.state_for(vector.values)
+        for key, buffers in state.items():
+            for buffer, value in buffers.items():
+                (flat,) = self.optimizer.buffers(entry, vector.values, buffer)
+                vector.view(flat, key)[...] = value
 
     def save(self, path, *, include_optimizer: bool = True) -> None:
         """Save architecture, parameters and (optionally) optimizer state to one file.

@@ -191,12 +191,16 @@ class Adam(Optimizer):
         np.square(grad, out=scratch)
         scratch *= 1 - self.beta_2
         cache += scratch
-        # w -= eta * m_hat / (sqrt(c_hat) + eps), where sqrt(c_hat) = sqrt(c) / sqrt(1 - beta_2^t)
+        # w -= eta * m_hat / (sqrt(c_hat) + eps). Multiplying numerator and denominator by
+        # sqrt(1 - beta_2^t) folds both bias corrections into two scalars (Kingma & Ba, 2015,
+        # section 2), which saves a pass over the arrays:
+        #   w -= eta_t * m / (sqrt(c) + eps_t),
+        #   eta_t = eta * sqrt(1 - beta_2^t) / (1 - beta_1^t),  eps_t = eps * sqrt(1 - beta_2^t)
+        correction = math.sqrt(1 - self.beta_2 ** step)
         np.sqrt(cache, out=scratch)
-        scratch *= 1 / math.sqrt(1 - self.beta_2 ** step)
-        scratch += self.epsilon
+        scratch += self.epsilon * correction
         np.divide(momentums, scratch, out=scratch)
-        scratch *= -self.current_learning_rate / (1 - self.beta_1 ** step)
+        scratch *= -self.current_learning_rate * correction / (1 - self.beta_1 ** step)
         param += scratch
 
     def config(self) -> dict:

@@ -1,0 +1,643 @@
+"""Saving and loading models safely: one safetensors file, no pickle, nothing executed.
+
+``model.save("model.squareone")`` writes a single `safetensors <https://huggingface.co/docs/
+safetensors>`_ file: the parameters as named tensors, and the architecture as JSON text in the
+file's metadata. ``squareone.Model.load("model.squareone")`` rebuilds an equivalent model:
+``predict`` and ``evaluate`` give the very same numbers and, with the optimizer state saved
+(the default), ``train`` continues exactly as if it had never stopped.
+
+Loading is safe with files from anywhere. The file is data only: safetensors holds raw numbers
+and JSON, never code, and the class names in the JSON are looked up in a fixed table of
+squareone's own classes (never imported or evaluated), with their arguments restricted to
+plain JSON numbers, strings, booleans and nulls and then checked by the constructors. Any
+problem raises a ``ValueError`` that names the file and what is wrong.
+
+File format ``"squareone-model"``, version 1
+--------------------------------------------
+Metadata key ``"squareone"`` holds a JSON object::
+
+    {"format": "squareone-model", "format_version": 1, "squareone_version": "0.1.0",
+     "dtype": "float32",
+     "layers": [{"class": "Dense", "config": {"n_inputs": 2, "n_neurons": 64}},
+                {"class": "ReLU", "config": {}}, ...],
+     "loss": {"class": "CategoricalCrossentropy", "config": {}} or null,
+     "accuracy": {"class": "RegressionAccuracy", "config": {}, "learned_precision": 0.002}
+                 or null,
+     "optimizer": {"class": "Adam", "config": {"learning_rate": 0.05, ...},
+                   "iterations": 300, "current_learning_rate": 0.05} or null}
+
+``config`` is what each object's ``config()`` returns: its constructor arguments.
+``learned_precision`` is present when a ``RegressionAccuracy`` learned its precision from the
+training targets; ``iterations`` and ``current_learning_rate`` when the optimizer state was
+saved. Tensors:
+
+* ``layers.<i>.weights``, ``layers.<i>.biases``: parameters of the layer at index ``i`` of
+  ``model.layers`` (activations count, so a Dense-ReLU-Dense model has ``layers.0.*`` and
+  ``layers.2.*``), in the model's dtype.
+* ``optimizer.layers.<i>.<parameter>.<buffer>``: optimizer state (``momentums``, ``cache``).
+
+``save_parameters`` writes format ``"squareone-parameters"``: the ``layers.*`` tensors alone,
+with metadata ``format``, ``format_version``, ``squareone_version`` and ``dtype`` (each tensor's
+shape is in the safetensors header).
+
+Not saved: random generators. A loaded ``Dropout`` layer draws fresh masks (from the book's
+stream after :func:`squareone.nnfs.init`), so training *with dropout* does not resume bit for
+bit; without dropout it does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+import safetensors.numpy
+from safetensors import SafetensorError
+
+import squareone
+from squareone._validation import check_number
+from squareone.activations import Linear, ReLU, Sigmoid, Softmax, Step, Tanh
+from squareone.layers import Dense, Dropout
+from squareone.losses import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    SoftmaxCategoricalCrossentropy,
+)
+from squareone.metrics import BinaryAccuracy, CategoricalAccuracy, RegressionAccuracy
+from squareone.model import Model
+from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
+
+__all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
+           "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
+
+MODEL_FORMAT = "squareone-model"
+PARAMETERS_FORMAT = "squareone-parameters"
+#: The newest format version this squareone writes and reads.
+FORMAT_VERSION = 1
+#: The one safetensors metadata key we use (safetensors metadata maps strings to strings).
+METADATA_KEY = "squareone"
+
+
+def _by_name(*classes: type) -> dict[str, type]:
+    return {cls.__name__: cls for cls in classes}
+
+
+#: The only classes a file can name, per role. A name read from a file is looked up here and
+#: nowhere else, so a file can never reach a module, a function or any other class.
+_CLASSES: dict[str, dict[str, type]] = {
+    "layer": _by_name(Dense, Dropout, ReLU, Softmax, Sigmoid, Tanh, Linear, Step),
+    "loss": _by_name(CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError,
+                     MeanAbsoluteError, SoftmaxCategoricalCrossentropy),
+    "optimizer": _by_name(SGD, Adagrad, RMSprop, Adam),
+    "accuracy": _by_name(CategoricalAccuracy, BinaryAccuracy, RegressionAccuracy),
+}
+
+#: Constructor arguments the loader sets itself, so a file may not: ``dtype`` is the model's,
+#: and ``seed`` is fixed because a Dense layer draws initial weights when created and loading
+#: must not advance the book's shared random stream; the weights are replaced from the file.
+_SET_BY_LOADER: dict[type, dict] = {Dense: {"seed": 0}}
+_RESERVED_ARGUMENTS = frozenset({"seed", "dtype"})
+
+#: The state each optimizer keeps per parameter. Its other entries are not state: ``param``
+#: ties the entry to its array, and ``scratch`` is work space overwritten before every read.
+_OPTIMIZER_STATE: dict[type, tuple[str, ...]] = {
+    SGD: ("momentums",), Adagrad: ("cache",), RMSprop: ("cache",), Adam: ("momentums", "cache"),
+}
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+class _Invalid(Exception):
+    """A problem with the file's content; the public functions re-raise it as ValueError."""
+
+
+# --- public functions ---------------------------------------------------------------------------
+
+
+def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool = True) -> None:
+    """Save a finalized model (architecture, parameters, optimizer state) to one file.
+
+    The file is written next to ``path`` under a temporary name and then renamed over it, so
+    ``path`` always holds either the previous file or the complete new one, even if saving
+    fails or the machine stops halfway.
+
+    Parameters
+    ----------
+    model : Model
+        A finalized model built from squareone's own layers, loss, optimizer and accuracy.
+    path : str or os.PathLike
+        Where to write; any name works, ``model.squareone`` by convention. Its directory must
+        exist. An existing file is replaced.
+    include_optimizer : bool, default True
+        Also save the optimizer's step count, current learning rate and state (momentums,
+        caches), so that training resumes exactly. With False only its class and
+        hyperparameters are saved: a loaded model starts training with a fresh optimizer.
+
+    Raises
+    ------
+    RuntimeError
+        If the model is not finalized.
+    TypeError
+        If the model holds a class that is not squareone's own (it could not be rebuilt).
+    FileNotFoundError
+        If the directory of ``path`` does not exist.
+
+    Examples
+    --------
+    >>> model.save("model.squareone")                    # doctest: +SKIP
+    >>> model = squareone.Model.load("model.squareone")  # doctest: +SKIP
+    """
+    model._require_finalized("save")
+    metadata = {
+        **_header(MODEL_FORMAT, model),
+        "layers": [_describe("layer", layer) for layer in model.layers],
+        "loss": _describe("loss", model.loss),
+        "accuracy": _describe_accuracy(model.accuracy),
+        "optimizer": _describe_optimizer(model.optimizer, include_optimizer),
+    }
+    parameters = _named_parameters(model)
+    tensors = dict(parameters)
+    if include_optimizer and model.optimizer is not None:
+        tensors.update(_optimizer_state(model))
+    _write_atomically(Path(path), _serialize(tensors, metadata))
+
+
+def load_model(path: str | os.PathLike) -> Model:
+    """Rebuild a finalized model saved with :func:`save_model`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`save_model` (``Model.save``).
+
+    Returns
+    -------
+    Model
+        A finalized model with the saved layers, parameters, loss, accuracy and optimizer
+        (with its state, when it was saved).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a squareone model, is truncated or corrupt, was written by a newer
+        squareone, names a class squareone does not have, or holds tensors that do not match
+        its architecture. Nothing from the file is ever executed.
+    FileNotFoundError
+        If there is no file at ``path``.
+    """
+    path = Path(path)
+    try:
+        return _load_model(path)
+    except _Invalid as problem:
+        raise ValueError(f"cannot load {str(path)!r}: {problem}") from None
+
+
+def save_parameters(model: Model, path: str | os.PathLike) -> None:
+    """Save the parameters of a finalized model alone (no architecture, no optimizer).
+
+    Load them with :func:`load_parameters` into a model built with the same layers. The file
+    is written atomically, as by :func:`save_model`.
+
+    Parameters
+    ----------
+    model : Model
+        A finalized model.
+    path : str or os.PathLike
+        Where to write; its directory must exist.
+    """
+    model._require_finalized("save_parameters")
+    _write_atomically(Path(path), _serialize(_named_parameters(model),
+                                             _header(PARAMETERS_FORMAT, model)))
+
+
+def load_parameters(model: Model, path: str | os.PathLike) -> None:
+    """Copy parameters from a file into a finalized model with the same architecture.
+
+    Reads files from :func:`save_parameters` and the parameters of files from
+    :func:`save_model`. Every tensor is checked against the model (names, count, shapes)
+    before anything is copied, so a failed load leaves the model unchanged. Float32 and
+    float64 files load into models of either dtype.
+
+    Parameters
+    ----------
+    model : Model
+        A finalized model whose layers match those the parameters were saved from.
+    path : str or os.PathLike
+        The file to read.
+
+    Raises
+    ------
+    RuntimeError
+        If the model is not finalized.
+    ValueError
+        If the file is not a squareone file, is corrupt, or its tensors do not match the
+        model's parameters (missing, extra, or of another shape).
+    """
+    model._require_finalized("load_parameters")
+    path = Path(path)
+    try:
+        values = _read_parameters(model, path)
+    except _Invalid as problem:
+        raise ValueError(f"cannot load parameters from {str(path)!r}: {problem}") from None
+    for name, param in _named_parameters(model).items():
+        np.copyto(param, values[name], casting="same_kind")
+
+
+# --- describing a model -------------------------------------------------------------------------
+
+
+def _header(file_format: str, model: Model) -> dict:
+    return {"format": file_format, "format_version": FORMAT_VERSION,
+            "squareone_version": squareone.__version__, "dtype": model.dtype.name}
+
+
+def _describe(role: str, obj) -> dict | None:
+    """Return ``{"class": name, "config": constructor arguments}`` for a squareone object."""
+    if obj is None:
+        return None
+    name = type(obj).__name__
+    if _CLASSES[role].get(name) is not type(obj):
+        raise TypeError(f"cannot save a model whose {role} is {type(obj).__module__}.{name}: "
+                        f"only squareone's own classes can be rebuilt from a file "
+                        f"({', '.join(_CLASSES[role])})")
+    return {"class": name, "config": _json_config(obj.config(), name)}
+
+
+def _json_config(config: dict, name: str) -> dict:
+    """Return ``config`` with NumPy scalars turned into Python ones, checking it holds scalars."""
+    plain = {}
+    for key, value in config.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if not isinstance(value, _JSON_SCALARS):
+            raise TypeError(f"cannot save {name}: its argument {key}={value!r} is not a number, "
+                            "string, boolean or None")
+        plain[key] = value
+    return plain
+
+
+def _describe_accuracy(accuracy) -> dict | None:
+    description = _describe("accuracy", accuracy)
+    # A precision learned from the training targets is not a constructor argument, but
+    # evaluate() must use the same one after loading, not learn another from new targets.
+    if (isinstance(accuracy, RegressionAccuracy) and not accuracy.fixed_precision
+            and accuracy.precision is not None):
+        description["learned_precision"] = accuracy.precision
+    return description
+
+
+def _describe_optimizer(optimizer: Optimizer | None, include_state: bool) -> dict | None:
+    description = _describe("optimizer", optimizer)
+    if optimizer is not None and include_state:
+        description["iterations"] = int(optimizer.iterations)
+        description["current_learning_rate"] = float(optimizer.current_learning_rate)
+    return description
+
+
+def _parameter_shapes(cls: type, config: dict) -> dict[str, tuple]:
+    """Return the names and shapes of the parameters of a ``cls`` layer built from ``config``.
+
+    In ``layer.parameters()`` order. Computed from the config, so that loading can compare
+    the file's tensors with the layer before building it (a tiny file must not be able to
+    make us allocate a huge weight matrix).
+    """
+    if cls is Dense:
+        return {"weights": (config["n_inputs"], config["n_neurons"]),
+                "biases": (1, config["n_neurons"])}
+    return {}
+
+
+def _named_parameters(model: Model) -> dict[str, np.ndarray]:
+    """Map tensor names (``"layers.0.weights"``) to the model's parameter arrays, in order."""
+    named = {}
+    for index, layer in enumerate(model.layers):
+        arrays = [param for param, _ in layer.parameters()]
+        names = list(_parameter_shapes(type(layer), layer.config()))
+        if len(names) != len(arrays):
+            raise TypeError(f"cannot save or load the parameters of {layer!r}: only the "
+                            "parameters of squareone's own layers have names in a file")
+        named.update((f"layers.{index}.{name}", array) for name, array in zip(names, arrays))
+    return named
+
+
+def _optimizer_state(model: Model) -> dict[str, np.ndarray]:
+    """Return the optimizer's state tensors, named ``optimizer.<parameter name>.<buffer>``."""
+    known = _OPTIMIZER_STATE[type(model.optimizer)]
+    tensors = {}
+    for name, buffers in model.optimizer_state().items():
+        for buffer, value in buffers.items():
+            if buffer not in known:  # a new optimizer buffer must be saved, not dropped
+                raise RuntimeError(f"{type(model.optimizer).__name__} keeps state {buffer!r} "
+                                   "that squareone.io does not know; add it to _OPTIMIZER_STATE")
+            tensors[f"optimizer.{name}.{buffer}"] = value
+    return tensors
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _serialize(tensors: dict[str, np.ndarray], metadata: dict) -> bytes:
+    # allow_nan=False: NaN and Infinity are not JSON, and no valid setting needs them.
+    text = json.dumps(metadata, allow_nan=False)
+    # safetensors copies raw memory, so every array must be contiguous.
+    contiguous = {name: np.ascontiguousarray(array) for name, array in tensors.items()}
+    return safetensors.numpy.save(contiguous, metadata={METADATA_KEY: text})
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` never holds a partial file.
+
+    The data goes to a new temporary file in the same directory (a rename is atomic only
+    within one file system), is flushed to disk, and the file is then renamed over ``path``.
+    On any failure, Ctrl-C included, the temporary file is removed and ``path`` is untouched.
+    """
+    directory = path.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot save to {str(path)!r}: the directory "
+                                f"{str(directory)!r} does not exist")
+    temporary = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    # Mode "x" never overwrites an existing file, and the new file gets the usual permissions
+    # (unlike mkstemp's 0600). Opened before the try: if opening fails, there is nothing to
+    # remove, and we must never remove a file we did not create.
+    file = open(temporary, "xb")
+    try:
+        with file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself survive a power cut, where the system allows (not Windows)."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Return the squareone metadata and the tensors of the file at ``path``."""
+    data = path.read_bytes()
+    try:
+        # safetensors checks the whole layout (header, offsets, sizes) before returning.
+        tensors = safetensors.numpy.load(data)
+    except (SafetensorError, KeyError) as error:  # KeyError: a dtype NumPy does not have
+        raise _Invalid(f"not a squareone file, or the file is truncated or corrupt "
+                       f"(safetensors: {error})") from None
+    return _metadata(data), tensors
+
+
+def _metadata(data: bytes) -> dict:
+    """Return the JSON object stored under our key in the file's safetensors metadata."""
+    # The safetensors layout: an 8-byte little-endian header length, then a JSON header whose
+    # "__metadata__" maps strings to strings. safetensors has already validated it.
+    length = int.from_bytes(data[:8], "little")
+    try:
+        header = json.loads(data[8:8 + length])
+    except (ValueError, RecursionError):
+        raise _Invalid("its safetensors header is not valid JSON") from None
+    text = (header.get("__metadata__") or {}).get(METADATA_KEY)
+    if not isinstance(text, str):
+        raise _Invalid(f"a safetensors file without {METADATA_KEY!r} metadata: it was not "
+                       "written by squareone")
+    try:
+        metadata = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise _Invalid("its squareone metadata is not valid JSON") from None
+    if not isinstance(metadata, dict):
+        raise _Invalid("its squareone metadata is not a JSON object")
+    return metadata
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed")  # NaN and Infinity: not JSON, never valid here
+
+
+def _check_format(metadata: dict) -> str:
+    """Check the format name and version; return the format name."""
+    file_format = metadata.get("format")
+    if file_format not in (MODEL_FORMAT, PARAMETERS_FORMAT):
+        raise _Invalid(f"unknown format {file_format!r}; expected {MODEL_FORMAT!r} or "
+                       f"{PARAMETERS_FORMAT!r}")
+    version = metadata.get("format_version")
+    if not _is_int(version) or version < 1:
+        raise _Invalid(f"format_version must be a positive integer, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise _Invalid(f"written by a newer squareone "
+                       f"({metadata.get('squareone_version', 'unknown version')}); format "
+                       f"version {version}, this version reads up to {FORMAT_VERSION}. "
+                       "Upgrade squareone to load it")
+    return file_format
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field(mapping: dict, key: str, types, where: str):
+    """Return ``mapping[key]`` if it is present and of ``types``."""
+    value = mapping.get(key)
+    if not isinstance(value, types):
+        raise _Invalid(f"{where}: {key!r} is missing or is not a {_type_names(types)}, got "
+                       f"{value!r}")
+    return value
+
+
+def _type_names(types) -> str:
+    types = types if isinstance(types, tuple) else (types,)
+    names = {dict: "JSON object", list: "JSON list", str: "string", type(None): "null"}
+    return " or ".join(names.get(kind, kind.__name__) for kind in types)
+
+
+def _load_model(path: Path) -> Model:
+    metadata, tensors = _read_file(path)
+    if _check_format(metadata) == PARAMETERS_FORMAT:
+        raise _Invalid("it holds parameters only (written by save_parameters); build the model "
+                       "and call model.load_parameters(path)")
+    dtype = _field(metadata, "dtype", str, "metadata")
+    if dtype not in ("float32", "float64"):
+        raise _Invalid(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    specs = _field(metadata, "layers", list, "metadata")
+    if not specs:
+        raise _Invalid("the model has no layers")
+    model = Model(dtype=dtype)
+    for index, spec in enumerate(specs):
+        model.add(_build_layer(spec, index, tensors, np.dtype(dtype)))
+    roles = {role: _field(metadata, role, (dict, type(None)), "metadata")
+             for role in ("loss", "optimizer", "accuracy")}
+    try:
+        model.set(**{role: _build(role, spec, role) for role, spec in roles.items()
+                     if spec is not None})
+        model.finalize()
+    except (TypeError, ValueError) as error:
+        problem = f"the saved layers, loss and accuracy do not fit together: {error}"
+        raise _Invalid(problem) from None
+    if roles["accuracy"] is not None:
+        _restore_accuracy(model.accuracy, roles["accuracy"])
+    resumable = roles["optimizer"] is not None and "iterations" in roles["optimizer"]
+    if resumable:
+        _restore_progress(model.optimizer, roles["optimizer"])
+    _restore_tensors(model, tensors, resumable)
+    return model
+
+
+def _build_layer(spec, index: int, tensors: dict[str, np.ndarray], dtype: np.dtype):
+    where = f"layers[{index}]"
+    cls, config = _class_and_config("layer", spec, where)
+    try:
+        shapes = _parameter_shapes(cls, config)
+    except KeyError as error:
+        raise _Invalid(f"{where}: {cls.__name__} needs the argument {error}") from None
+    for name, shape in shapes.items():
+        _check_tensor(tensors, f"layers.{index}.{name}", shape, dtype)
+    return _construct(cls, config, where)
+
+
+def _build(role: str, spec, where: str):
+    return _construct(*_class_and_config(role, spec, where), where)
+
+
+def _class_and_config(role: str, spec, where: str) -> tuple[type, dict]:
+    """Look up the class named by ``spec`` among squareone's own; check its arguments."""
+    if not isinstance(spec, dict):
+        raise _Invalid(f"{where} must be a JSON object with 'class' and 'config', got {spec!r}")
+    name = spec.get("class")
+    cls = _CLASSES[role].get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise _Invalid(f"{where}: unknown {role} class {name!r}; the {role} classes a file "
+                       f"can name are {', '.join(_CLASSES[role])}")
+    config = _field(spec, "config", dict, where)
+    accepted = set(inspect.signature(cls).parameters) - _RESERVED_ARGUMENTS
+    for key, value in config.items():
+        if key not in accepted:
+            raise _Invalid(f"{where}: {name} has no argument {key!r} (arguments: "
+                           f"{', '.join(sorted(accepted)) or 'none'})")
+        if not isinstance(value, _JSON_SCALARS):
+            raise _Invalid(f"{where}: argument {key!r} of {name} must be a number, string, "
+                           f"boolean or null, got {value!r}")
+    return cls, config
+
+
+def _construct(cls: type, config: dict, where: str):
+    try:
+        return cls(**config, **_SET_BY_LOADER.get(cls, {}))
+    except (TypeError, ValueError) as error:  # the constructor checks every value
+        raise _Invalid(f"{where}: invalid arguments for {cls.__name__}: {error}") from None
+
+
+def _restore_accuracy(accuracy, spec: dict) -> None:
+    if "learned_precision" not in spec:
+        return
+    if not isinstance(accuracy, RegressionAccuracy) or accuracy.fixed_precision:
+        raise _Invalid("accuracy: only a RegressionAccuracy without a fixed precision has a "
+                       "learned_precision")
+    accuracy.precision = _number(spec["learned_precision"], "accuracy.learned_precision")
+
+
+def _restore_progress(optimizer: Optimizer, spec: dict) -> None:
+    iterations = spec.get("iterations")
+    if not _is_int(iterations) or iterations < 0:
+        raise _Invalid(f"optimizer: 'iterations' must be a non-negative integer, got "
+                       f"{iterations!r}")
+    optimizer.iterations = iterations
+    optimizer.current_learning_rate = _number(spec.get("current_learning_rate"),
+                                              "optimizer.current_learning_rate")
+
+
+def _number(value, where: str) -> float:
+    try:
+        return check_number(value, where, low_inclusive=False)
+    except (TypeError, ValueError) as error:
+        raise _Invalid(str(error)) from None
+
+
+def _restore_tensors(model: Model, tensors: dict[str, np.ndarray], resumable: bool) -> None:
+    """Check every tensor of the file against the rebuilt model, then copy them in."""
+    parameters = _named_parameters(model)
+    state = {}
+    if resumable:
+        buffers = _OPTIMIZER_STATE[type(model.optimizer)]
+        state = {f"optimizer.{name}.{buffer}": (param, buffer)
+                 for name, param in parameters.items() for buffer in buffers}
+    _check_names(tensors, parameters, allowed=state)
+    values = {name: _tensor(tensors, name, param.shape, param.dtype)
+              for name, param in parameters.items()}
+    saved_state = {name: _tensor(tensors, name, param.shape, param.dtype)
+                   for name, (param, _) in state.items() if name in tensors}
+    for name, param in parameters.items():
+        np.copyto(param, values[name])
+    by_parameter: dict[str, dict[str, np.ndarray]] = {}
+    for name, value in saved_state.items():
+        parameter = name[len("optimizer."):name.rindex(".")]
+        by_parameter.setdefault(parameter, {})[state[name][1]] = value
+    model.set_optimizer_state(by_parameter)
+
+
+def _read_parameters(model: Model, path: Path) -> dict[str, np.ndarray]:
+    """Return the file's parameters by name, each checked against the model's."""
+    metadata, tensors = _read_file(path)
+    if _check_format(metadata) == MODEL_FORMAT:  # a full model file: take its parameters
+        tensors = {name: value for name, value in tensors.items()
+                   if not name.startswith("optimizer.")}
+    parameters = _named_parameters(model)
+    _check_names(tensors, parameters)
+    return {name: _tensor(tensors, name, param.shape) for name, param in parameters.items()}
+
+
+def _check_names(tensors: dict, required: dict, allowed: dict | None = None) -> None:
+    """Raise unless ``tensors`` holds every ``required`` name and no name outside both."""
+    missing = [name for name in required if name not in tensors]
+    unexpected = sorted(name for name in tensors
+                        if name not in required and name not in (allowed or {}))
+    if missing or unexpected:
+        problems = [f"missing {', '.join(missing)}" if missing else "",
+                    f"unexpected {', '.join(unexpected)}" if unexpected else ""]
+        found = sum(name in required or name.startswith("layers.") for name in tensors)
+        raise _Invalid(f"its tensors do not match the model: the file holds {found} parameter "
+                       f"arrays, the model has {len(required)}; "
+                       f"{'; '.join(filter(None, problems))}")
+
+
+def _check_tensor(tensors: dict[str, np.ndarray], name: str, shape: tuple,
+                  dtype: np.dtype | None = None) -> None:
+    """Raise unless tensor ``name`` exists with ``shape`` and ``dtype`` (any float if None)."""
+    if name not in tensors:
+        raise _Invalid(f"tensor {name!r} is missing")
+    tensor = tensors[name]
+    if tensor.shape != tuple(shape):
+        raise _Invalid(f"tensor {name!r} has shape {tensor.shape}, the model expects "
+                       f"{tuple(shape)}")
+    allowed = (np.dtype(np.float32), np.dtype(np.float64)) if dtype is None else (dtype,)
+    if tensor.dtype not in allowed:
+        raise _Invalid(f"tensor {name!r} has dtype {tensor.dtype}, the model expects "
+                       f"{' or '.join(kind.name for kind in allowed)}")
+
+
+def _tensor(tensors: dict[str, np.ndarray], name: str, shape: tuple,
+            dtype: np.dtype | None = None) -> np.ndarray:
+    """Return tensor ``name`` after checking its shape, dtype and values."""
+    _check_tensor(tensors, name, shape, dtype)
+    if not np.isfinite(tensors[name]).all():
+        raise _Invalid(f"tensor {name!r} holds NaN or infinite values")
+    return tensors[name]
