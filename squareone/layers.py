@@ -103,7 +103,7 @@ class Dense(Layer):
                 raise ValueError(f"weight_init must be one of {WEIGHT_INITS} or a positive "
                                  f"float, got {weight_init!r}")
         else:
-            check_number(weight_init, "weight_init", low=0.0, low_inclusive=False)
+            weight_init = check_number(weight_init, "weight_init", low=0.0, low_inclusive=False)
         self.weight_init = weight_init
         self.seed = seed
         self.explicit_dtype = dtype is not None

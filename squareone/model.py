@@ -449,6 +449,17 @@ class Model:
             outputs[start:start + len(output)] = output
         return outputs
 
+    def predict_proba(self, X, *, batch_size: int | None = None) -> np.ndarray:
+        """Return class probabilities for ``X`` (softmax or sigmoid outputs), as in scikit-learn."""
+        return self.predict(X, batch_size=batch_size)
+
+    def predict_classes(self, X, *, batch_size: int | None = None) -> np.ndarray:
+        """Return predicted class ids (or values, for regression) for ``X``.
+
+        The same as ``model.output_layer_activation.predictions(model.predict(X))``.
+        """
+        return self.output_layer_activation.predictions(self.predict(X, batch_size=batch_size))
+
     # --- parameters -----------------------------------------------------------------------
 
     def get_parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:

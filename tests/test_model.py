@@ -313,3 +313,13 @@ def test_random_shapes_train_and_predict(samples, features, hidden, classes, bat
     with pytest.raises(ValueError, match=f"features per sample but the first layer expects "
                                          f"{features}"):
         model.predict(rng.normal(size=(samples, features + 1)))
+
+
+def test_predict_classes_and_predict_proba(spiral):
+    X, y = spiral
+    model = classifier()
+    model.train(X, y, epochs=30, verbose=0)
+    probabilities = model.predict_proba(X)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(model.predict_classes(X, batch_size=64),
+                                  np.argmax(probabilities, axis=1))
