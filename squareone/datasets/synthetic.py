@@ -15,6 +15,21 @@ from squareone._validation import as_float_dtype, check_positive_int
 __all__ = ["spiral_data", "vertical_data", "sine_data"]
 
 
+def _one_block_per_class(samples: int, classes: int, seed: int | None, dtype,
+                         points) -> tuple[np.ndarray, np.ndarray]:
+    """Fill ``X`` with ``points(class_number, rng)`` for each class in turn, ``y`` with its id."""
+    samples = check_positive_int(samples, "samples")
+    classes = check_positive_int(classes, "classes")
+    rng = _random.random_source(seed)
+    X = np.zeros((samples * classes, 2), dtype=as_float_dtype(dtype))
+    y = np.zeros(samples * classes, dtype=np.uint8)
+    for class_number in range(classes):
+        ix = slice(samples * class_number, samples * (class_number + 1))
+        X[ix] = points(class_number, samples, rng)
+        y[ix] = class_number
+    return X, y
+
+
 def spiral_data(samples: int, classes: int, *, seed: int | None = None,
                 dtype="float32") -> tuple[np.ndarray, np.ndarray]:
     """Return ``samples`` points per class on ``classes`` interleaved spiral arms.
@@ -28,19 +43,13 @@ def spiral_data(samples: int, classes: int, *, seed: int | None = None,
     X : ndarray of shape (samples * classes, 2)
     y : ndarray of shape (samples * classes,), dtype uint8
     """
-    samples = check_positive_int(samples, "samples")
-    classes = check_positive_int(classes, "classes")
-    rng = _random.random_source(seed)
-    X = np.zeros((samples * classes, 2), dtype=as_float_dtype(dtype))
-    y = np.zeros(samples * classes, dtype=np.uint8)
-    for class_number in range(classes):
-        ix = slice(samples * class_number, samples * (class_number + 1))
+    def arm(class_number, samples, rng):
         r = np.linspace(0.0, 1, samples)
         noise = _random.standard_normal(rng, samples) * 0.2
         t = np.linspace(class_number * 4, (class_number + 1) * 4, samples) + noise
-        X[ix] = np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
-        y[ix] = class_number
-    return X, y
+        return np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
+
+    return _one_block_per_class(samples, classes, seed, dtype, arm)
 
 
 def vertical_data(samples: int, classes: int, *, seed: int | None = None,
@@ -52,17 +61,11 @@ def vertical_data(samples: int, classes: int, *, seed: int | None = None,
     X : ndarray of shape (samples * classes, 2)
     y : ndarray of shape (samples * classes,), dtype uint8
     """
-    samples = check_positive_int(samples, "samples")
-    classes = check_positive_int(classes, "classes")
-    rng = _random.random_source(seed)
-    X = np.zeros((samples * classes, 2), dtype=as_float_dtype(dtype))
-    y = np.zeros(samples * classes, dtype=np.uint8)
-    for class_number in range(classes):
-        ix = slice(samples * class_number, samples * (class_number + 1))
-        X[ix] = np.c_[_random.standard_normal(rng, samples) * .1 + class_number / 3,
-                      _random.standard_normal(rng, samples) * .1 + 0.5]
-        y[ix] = class_number
-    return X, y
+    def cluster(class_number, samples, rng):
+        return np.c_[_random.standard_normal(rng, samples) * .1 + class_number / 3,
+                     _random.standard_normal(rng, samples) * .1 + 0.5]
+
+    return _one_block_per_class(samples, classes, seed, dtype, cluster)
 
 
 def sine_data(samples: int = 1000, *, dtype="float32") -> tuple[np.ndarray, np.ndarray]:
