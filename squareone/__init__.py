@@ -12,7 +12,9 @@ Every component of "Neural Networks from Scratch in Python" (nnfs.io) as one sma
     model.train(X, y, epochs=1000, print_every=100)
 """
 
-from squareone import datasets, nnfs
+from importlib.metadata import PackageNotFoundError, version
+
+from squareone import datasets, io, metrics, nnfs, plots
 from squareone.activations import Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from squareone.layers import Dense, Dropout
 from squareone.losses import (
@@ -26,10 +28,13 @@ from squareone.metrics import BinaryAccuracy, CategoricalAccuracy, RegressionAcc
 from squareone.model import History, Model, TrainingDivergedError
 from squareone.optimizers import SGD, Adagrad, Adam, RMSprop
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("squareone")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "datasets", "nnfs",
+    "datasets", "io", "metrics", "nnfs", "plots",
     "Dense", "Dropout",
     "ReLU", "Softmax", "Sigmoid", "Tanh", "Linear", "Step",
     "CategoricalCrossentropy", "BinaryCrossentropy", "MeanSquaredError", "MeanAbsoluteError",

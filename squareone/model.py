@@ -28,7 +28,14 @@ from squareone.losses import (
     Loss,
     SoftmaxCategoricalCrossentropy,
 )
-from squareone.metrics import Accuracy, BinaryAccuracy, CategoricalAccuracy, RegressionAccuracy
+from squareone.metrics import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    RegressionAccuracy,
+    confusion_matrix,
+    evaluation_report,
+)
 from squareone.optimizers import Optimizer
 
 __all__ = ["Model", "History", "TrainingDivergedError"]
@@ -401,19 +408,38 @@ class Model:
 
     # --- evaluation and prediction -------------------------------------------------------
 
-    def evaluate(self, X, y, *, batch_size: int | None = None) -> dict[str, float]:
+    def evaluate(self, X, y, *, batch_size: int | None = None, report: bool = False,
+                 class_names=None) -> dict:
         """Return the mean data loss and the accuracy on ``X``, ``y`` (no dropout).
+
+        Parameters
+        ----------
+        report : bool
+            Also return ``"report"``: for a classifier the confusion matrix and per-class
+            precision, recall and F1 as printable text (``class_names`` label the rows); for
+            regression MSE, MAE and R^2 (see :func:`squareone.metrics.evaluation_report`);
+            for classifiers also ``"confusion_matrix"`` (rows true, columns predicted).
 
         Returns
         -------
         dict
-            ``{"loss": float, "accuracy": float}``.
+            ``{"loss": float, "accuracy": float}``, plus ``"report"`` when asked.
         """
         self._require_finalized("evaluate")
         X, y = self._check_Xy(X, y)
         if batch_size is not None:
             batch_size = check_positive_int(batch_size, "batch_size")
-        return self._evaluate_checked(X, y, batch_size)
+        result = self._evaluate_checked(X, y, batch_size)
+        if report:
+            result["report"] = evaluation_report(self, X, y, class_names=class_names,
+                                                 batch_size=batch_size)
+            if isinstance(self.accuracy, BinaryAccuracy):
+                predicted = self.predict_classes(X, batch_size=batch_size)
+                result["confusion_matrix"] = confusion_matrix(y.ravel(), predicted.ravel(), 2)
+            elif isinstance(self.accuracy, CategoricalAccuracy):
+                predicted = self.predict_classes(X, batch_size=batch_size)
+                result["confusion_matrix"] = confusion_matrix(y, predicted, self.n_outputs)
+        return result
 
     def _evaluate_checked(self, X: np.ndarray, y: np.ndarray, batch_size: int | None) -> dict:
         if getattr(self.accuracy, "precision", 0) is None:

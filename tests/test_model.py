@@ -323,3 +323,18 @@ def test_predict_classes_and_predict_proba(spiral):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(model.predict_classes(X, batch_size=64),
                                   np.argmax(probabilities, axis=1))
+
+
+def test_evaluate_can_report_per_class_metrics(spiral):
+    X, y = spiral
+    model = classifier()
+    model.train(X, y, epochs=50, verbose=0)
+    result = model.evaluate(X, y, report=True, class_names=["a", "b", "c"])
+    predicted = model.predict_classes(X)
+    expected = np.zeros((3, 3), dtype=int)
+    np.add.at(expected, (y, predicted), 1)  # rows: true class, columns: predicted
+    np.testing.assert_array_equal(result["confusion_matrix"], expected)
+    assert np.trace(expected) / len(y) == pytest.approx(result["accuracy"])
+    lines = result["report"].splitlines()
+    assert any(line.split()[:1] == ["a"] for line in lines)
+    assert "accuracy" in result["report"] and "macro avg" in result["report"]
