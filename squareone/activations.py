@@ -45,10 +45,15 @@ class Softmax(Activation):
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         self.inputs = inputs
-        exp_values = inputs - inputs.max(axis=1, keepdims=True)
+        # The same formula, computed on a transposed copy (one row per class): NumPy reduces
+        # many short rows slowly, one small loop each, but combines a few long rows element
+        # by element, so with the usual handful of classes the row max and sum below are
+        # several times faster this way. The output is a transposed view of that copy.
+        exp_values = np.ascontiguousarray(inputs.T)
+        exp_values -= exp_values.max(axis=0)
         np.exp(exp_values, out=exp_values)
-        exp_values /= exp_values.sum(axis=1, keepdims=True)
-        self.output = exp_values
+        exp_values /= exp_values.sum(axis=0)
+        self.output = exp_values.T
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
