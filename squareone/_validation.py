@@ -58,7 +58,10 @@ def check_array(values, name: str, *, dtype=None, ndim: int | None = None) -> np
         raise ValueError(f"{name} is empty (shape {array.shape}); expected at least one sample")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
-    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+    # min and max are NaN or infinite exactly when some value is, and unlike
+    # np.isfinite(array).all() they need no temporary array as large as the data.
+    if np.issubdtype(array.dtype, np.floating) and not (np.isfinite(array.min())
+                                                         and np.isfinite(array.max())):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite numbers")
     return array

@@ -7,6 +7,8 @@ its inputs and keeps it as ``.dinputs``. Trainable layers also list ``parameters
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from squareone import _random
@@ -15,6 +17,14 @@ from squareone._validation import as_float_dtype, check_number, check_positive_i
 __all__ = ["Layer", "Dense", "Dropout", "WEIGHT_INITS"]
 
 WEIGHT_INITS = ("nnfs", "he", "glorot", "uniform")
+
+
+@functools.lru_cache(maxsize=16)
+def _ones_row(length: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only (1, length) row of ones, kept for the few batch sizes a run uses."""
+    ones = np.ones((1, length), dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 class Layer:
@@ -153,7 +163,9 @@ class Dense(Layer):
         # dL/dW = inputs^T . dvalues and dL/db = column sums; written into the existing
         # buffers so that no large array is allocated (and returned to the OS) every step.
         np.dot(self.inputs.T, dvalues, out=self.dweights)
-        np.sum(dvalues, axis=0, keepdims=True, out=self.dbiases)
+        # Column sums as a product with a row of ones: BLAS does it several times faster than
+        # np.sum(dvalues, axis=0) for these shapes.
+        np.dot(_ones_row(len(dvalues), self.dtype), dvalues, out=self.dbiases)
         self._add_regularization_gradients()
         self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
         return self.dinputs

@@ -169,7 +169,9 @@ class Adam(Optimizer):
         \hat m &= m / (1-\beta_1^{t}), \qquad \hat c = c / (1-\beta_2^{t}) \\
         w &\leftarrow w - \eta\,\hat m / (\sqrt{\hat c} + \epsilon)
 
-    with :math:`t` the step number starting at 1.
+    with :math:`t` the step number starting at 1. The state is stored as
+    :math:`m/(1-\beta_1)` and :math:`c/(1-\beta_2)` (see ``update``): the same algorithm in
+    fewer passes over memory.
     """
 
     def __init__(self, learning_rate: float = 0.001, decay: float = 0.0, epsilon: float = 1e-7,
@@ -182,25 +184,25 @@ class Adam(Optimizer):
     def update(self, param, grad, state) -> None:
         momentums, cache, scratch = self.buffers(state, param, "momentums", "cache", "scratch")
         step = self.iterations + 1
-        # m = beta_1 * m + (1 - beta_1) * g
-        momentums *= self.beta_1
-        np.multiply(grad, 1 - self.beta_1, out=scratch)
-        momentums += scratch
-        # c = beta_2 * c + (1 - beta_2) * g^2
-        cache *= self.beta_2
+        beta_1, beta_2 = self.beta_1, self.beta_2
+        # The state is kept divided by (1 - beta): momentums = m / (1 - beta_1) and
+        # cache = c / (1 - beta_2). The two recurrences above then need no scaling of g,
+        # which saves two passes over the arrays (Adam's cost is memory traffic):
+        #   m' = beta_1 * m' + g,    c' = beta_2 * c' + g^2
+        momentums *= beta_1
+        momentums += grad
+        cache *= beta_2
         np.square(grad, out=scratch)
-        scratch *= 1 - self.beta_2
         cache += scratch
-        # w -= eta * m_hat / (sqrt(c_hat) + eps). Multiplying numerator and denominator by
-        # sqrt(1 - beta_2^t) folds both bias corrections into two scalars (Kingma & Ba, 2015,
-        # section 2), which saves a pass over the arrays:
-        #   w -= eta_t * m / (sqrt(c) + eps_t),
-        #   eta_t = eta * sqrt(1 - beta_2^t) / (1 - beta_1^t),  eps_t = eps * sqrt(1 - beta_2^t)
-        correction = math.sqrt(1 - self.beta_2 ** step)
+        # w -= eta * m_hat / (sqrt(c_hat) + eps) with m_hat = (1 - beta_1) m' / (1 - beta_1^t)
+        # and sqrt(c_hat) = k sqrt(c'), k = sqrt((1 - beta_2) / (1 - beta_2^t)). Dividing
+        # through by k folds both bias corrections into two scalars (Kingma & Ba, section 2):
+        #   w -= eta_t * m' / (sqrt(c') + eps / k),  eta_t = eta (1 - beta_1) / ((1 - beta_1^t) k)
+        k = math.sqrt((1 - beta_2) / (1 - beta_2 ** step))
         np.sqrt(cache, out=scratch)
-        scratch += self.epsilon * correction
+        scratch += self.epsilon / k
         np.divide(momentums, scratch, out=scratch)
-        scratch *= -self.current_learning_rate * correction / (1 - self.beta_1 ** step)
+        scratch *= -self.current_learning_rate * (1 - beta_1) / ((1 - beta_1 ** step) * k)
         param += scratch
 
     def config(self) -> dict:
