@@ -375,7 +375,7 @@ class Model:
                 regularization_loss = self.regularization_loss()
                 history.append(epoch=epoch, loss=data_loss + regularization_loss,
                                data_loss=data_loss, regularization_loss=regularization_loss,
-                               accuracy=correct / compared,
+                               accuracy=float(correct / compared),
                                learning_rate=self.optimizer.current_learning_rate)
                 if X_val is not None:
                     val = self._evaluate_checked(X_val, y_val, batch_size)
@@ -454,7 +454,7 @@ class Model:
                                          batch_y)
             correct += np.count_nonzero(hits)
             compared += hits.size
-        return {"loss": loss_sum / len(X), "accuracy": correct / compared}
+        return {"loss": loss_sum / len(X), "accuracy": float(correct / compared)}
 
     def predict(self, X, *, batch_size: int | None = None) -> np.ndarray:
         """Return the last layer's outputs for ``X`` (probabilities for a softmax model).
