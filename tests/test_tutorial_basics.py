@@ -11,19 +11,15 @@ that tutorial/README.md lists all 21 steps.
 
 from __future__ import annotations
 
-import ast
 import importlib.util
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import check_step_docstring, run_tutorial_step
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "tutorial"
-CONCEPTS = ROOT / "docs" / "concepts"
 BASIC_STEPS = [
     "01_neuron", "02_numpy", "03_dense_layer", "04_activations", "05_loss",
     "06_random_search", "07_derivatives", "08_backprop", "09_softmax_gradient", "10_sgd",
@@ -31,10 +27,6 @@ BASIC_STEPS = [
 ]
 STEP_FILE = re.compile(r"\b(\d\d)_[a-z0-9_]+\.py\b")
 NUMBER = r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
-TIMEOUT_S = 180
-
-
-_outputs: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +37,7 @@ def out_dir(tmp_path_factory) -> Path:
 
 def run_step(name: str, out: Path) -> str:
     """Run tutorial/<name>.py once per test session and return its standard output."""
-    if name not in _outputs:
-        env = dict(os.environ, SQUAREONE_FAST="1", MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
-                   SQUAREONE_TUTORIAL_OUT=str(out))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-        result = subprocess.run([sys.executable, str(TUTORIAL / f"{name}.py")], cwd=ROOT,
-                                env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
-        assert result.returncode == 0, (f"{name}.py exited with {result.returncode}\n"
-                                        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
-        _outputs[name] = result.stdout
-    return _outputs[name]
+    return run_tutorial_step(name, SQUAREONE_TUTORIAL_OUT=str(out))
 
 
 def value(output: str, label: str) -> float:
@@ -85,24 +68,7 @@ def test_step_runs(name, out_dir):
 
 @pytest.mark.parametrize("name", BASIC_STEPS)
 def test_step_docstring(name):
-    source = (TUTORIAL / f"{name}.py").read_text(encoding="utf-8")
-    docstring = ast.get_docstring(ast.parse(source))
-    assert docstring, f"{name}.py has no module docstring"
-    lines = [line.strip() for line in docstring.splitlines()]
-    assert lines[0] == "TITLE", f"{name}.py: the docstring must start with TITLE"
-    positions = [lines.index(heading) if heading in lines else -1
-                 for heading in ("TITLE", "THEORY", "THIS STEP")]
-    assert -1 not in positions, f"{name}.py: missing heading(s) in {positions}"
-    assert positions == sorted(positions), f"{name}.py: headings out of order"
-    bounds = positions + [len(lines)]
-    for start, end in zip(bounds, bounds[1:]):
-        assert any(lines[start + 1:end]), f"{name}.py: empty section {lines[start]}"
-    title = next(line for line in lines[1:] if line)
-    assert title.startswith(f"Step {name[:2]}:"), f"{name}.py: title {title!r}"
-    pages = re.findall(r"Math: docs/concepts/([a-z0-9-]+\.md)", docstring)
-    assert pages, f"{name}.py links no docs/concepts page"
-    for page in pages:
-        assert (CONCEPTS / page).is_file(), f"{name}.py links a missing page: {page}"
+    check_step_docstring(name)
 
 
 # --- What the steps print.

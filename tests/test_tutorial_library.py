@@ -13,19 +13,15 @@ The Fashion-MNIST steps need the real data: without it they fail, they never ski
 
 from __future__ import annotations
 
-import ast
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import check_step_docstring, run_tutorial_step
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "tutorial"
-CONCEPTS = ROOT / "docs" / "concepts"
 DATASETS = ROOT.parent / "shared" / "datasets"
 FASHION_MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -37,9 +33,6 @@ LIBRARY_STEPS = [
     "21_inference",
 ]
 NUMBER = r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
-TIMEOUT_S = 180
-
-_outputs: dict[tuple[str, ...], str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +43,8 @@ def out_dir(tmp_path_factory) -> Path:
 
 def run_step(name: str, out: Path, *args: str) -> str:
     """Run tutorial/<name>.py (once per argument list) and return its standard output."""
-    key = (name, str(out), *args)
-    if key not in _outputs:
-        env = dict(os.environ, SQUAREONE_FAST="1", MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
-                   SQUAREONE_DATA=str(DATASETS), SQUAREONE_TUTORIAL_OUT=str(out))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-        result = subprocess.run([sys.executable, str(TUTORIAL / f"{name}.py"), *args], cwd=ROOT,
-                                env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
-        assert result.returncode == 0, (f"{name}.py exited with {result.returncode}\n"
-                                        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
-        _outputs[key] = result.stdout
-    return _outputs[key]
+    return run_tutorial_step(name, *args, SQUAREONE_DATA=str(DATASETS),
+                             SQUAREONE_TUTORIAL_OUT=str(out))
 
 
 def require_fashion_mnist() -> None:
@@ -89,23 +73,7 @@ def flag(output: str, label: str) -> bool:
 
 @pytest.mark.parametrize("name", LIBRARY_STEPS)
 def test_step_docstring(name):
-    source = (TUTORIAL / f"{name}.py").read_text(encoding="utf-8")
-    docstring = ast.get_docstring(ast.parse(source))
-    assert docstring, f"{name}.py has no module docstring"
-    lines = [line.strip() for line in docstring.splitlines()]
-    assert lines[0] == "TITLE", f"{name}.py: the docstring must start with TITLE"
-    positions = [lines.index(heading) if heading in lines else -1
-                 for heading in ("TITLE", "THEORY", "THIS STEP")]
-    assert -1 not in positions, f"{name}.py: missing heading(s) in {positions}"
-    assert positions == sorted(positions), f"{name}.py: headings out of order"
-    bounds = positions + [len(lines)]
-    for start, end in zip(bounds, bounds[1:]):
-        assert any(lines[start + 1:end]), f"{name}.py: empty section {lines[start]}"
-    assert lines[1].startswith(f"Step {name[:2]}:"), f"{name}.py: title {lines[1]!r}"
-    pages = re.findall(r"^Math: docs/concepts/([a-z0-9-]+\.md)", docstring, re.M)
-    assert pages, f"{name}.py links no docs/concepts page"
-    for page in pages:
-        assert (CONCEPTS / page).is_file(), f"{name}.py links a missing page: {page}"
+    check_step_docstring(name)
 
 
 # --- Steps 12-17: spiral and sine data, layer by layer, then the Model.

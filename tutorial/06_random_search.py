@@ -27,16 +27,13 @@ iterations and a 2-D slice of the loss landscape. SQUAREONE_FAST=1 runs 1/10 of 
 iterations.
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, pyplot, save_figure
+
 ITERATIONS = 1_000 if FAST else 10_000
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 loss_function = sq.CategoricalCrossentropy()
 
@@ -130,14 +127,9 @@ def loss_landscape(network, X, y, steps=31, radius=2.0):
 
 
 def save_plots():
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("plot: skipped (matplotlib is not installed)")
+    plt = pyplot()
+    if plt is None:
         return
-    OUT.mkdir(parents=True, exist_ok=True)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     for label, history in histories.items():
         left.plot(history, label=label)
@@ -151,10 +143,7 @@ def save_plots():
     right.legend()
     fig.colorbar(contour, ax=right, label="loss")
     fig.tight_layout()
-    path = OUT / "06_random_search.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("plot saved:", os.path.relpath(path))
+    save_figure(fig, "06_random_search.png")
 
 
 save_plots()

@@ -27,12 +27,10 @@ difference. The book's forward difference of 2x^2 is shown too, with its larger 
 plot draws 2x^2 with tangent lines of slope f'(x).
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
+from _common import pyplot, save_figure
+
 H = 1e-5   # step of the numeric derivatives: small, but not so small that rounding dominates
 
 
@@ -99,14 +97,9 @@ report("chain rule: d/dx 3(2x^2)^5 at x=0.9",
 
 
 def save_plot():
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("plot: skipped (matplotlib is not installed)")
+    plt = pyplot()
+    if plt is None:
         return
-    OUT.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     xs = np.linspace(0, 5, 200)
     ax.plot(xs, f(xs), color="black", label="f(x) = 2x^2")
@@ -118,10 +111,7 @@ def save_plot():
     ax.set(xlabel="x", ylabel="f(x)", title="The derivative is the slope of the tangent")
     ax.legend()
     fig.tight_layout()
-    path = OUT / "07_derivatives.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("plot saved:", os.path.relpath(path))
+    save_figure(fig, "07_derivatives.png")
 
 
 save_plot()

@@ -28,17 +28,14 @@ SGD(decay=1e-3, momentum=0.9), accuracy about 0.95 after 10001 epochs). Plots th
 curve and the three runs. SQUAREONE_FAST=1 trains 1001 epochs instead of 10001.
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, pyplot, save_figure
+
 EPOCHS = 1001 if FAST else 10001
 PRINT_EVERY = 250 if FAST else 2500
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 
 class OptimizerSGD:
@@ -133,14 +130,9 @@ histories = {label: train(optimizer, EPOCHS, label)[0] for label, optimizer in r
 
 
 def save_plots():
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("plot: skipped (matplotlib is not installed)")
+    plt = pyplot()
+    if plt is None:
         return
-    OUT.mkdir(parents=True, exist_ok=True)
     fig, (ax_lr, ax_acc, ax_loss) = plt.subplots(1, 3, figsize=(15, 4.5))
     steps = np.arange(10001)
     for decay in (1e-2, 1e-3, 1e-4):
@@ -156,10 +148,7 @@ def save_plots():
     ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
     ax_acc.legend()
     fig.tight_layout()
-    path = OUT / "10_sgd.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("plot saved:", os.path.relpath(path))
+    save_figure(fig, "10_sgd.png")
 
 
 save_plots()

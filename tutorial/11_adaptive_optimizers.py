@@ -34,17 +34,14 @@ decay=5e-7), for 10001 epochs (1001 with SQUAREONE_FAST=1). Prints the final acc
 loss of each (compare with step 10's SGD with momentum) and plots them.
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, pyplot, save_figure
+
 EPOCHS = 1001 if FAST else 10001
 PRINT_EVERY = 250 if FAST else 2500
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 
 class Optimizer:
@@ -212,14 +209,9 @@ for name, (_, sq_class, kwargs) in settings.items():
 
 
 def save_plots():
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("plot: skipped (matplotlib is not installed)")
+    plt = pyplot()
+    if plt is None:
         return
-    OUT.mkdir(parents=True, exist_ok=True)
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.5))
     for label, history in histories.items():
         ax_acc.plot(history["accuracy"], label=label)
@@ -228,10 +220,7 @@ def save_plots():
     ax_loss.set(xlabel="epoch", ylabel="loss", yscale="log", title="Loss")
     ax_acc.legend()
     fig.tight_layout()
-    path = OUT / "11_adaptive_optimizers.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("plot saved:", os.path.relpath(path))
+    save_figure(fig, "11_adaptive_optimizers.png")
 
 
 save_plots()

@@ -35,16 +35,13 @@ training points. SQUAREONE_FAST=1 trains for a tenth of the epochs.
 Math: docs/concepts/accuracy.md
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, draw_class_regions, pyplot, save_figure
+
 EPOCHS = 10_000 // 10 if FAST else 10_000
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 sq.nnfs.init()  # the book's random numbers: same data and initial weights as nnfs.init()
 
@@ -101,24 +98,13 @@ print(f"validation loss: {test_loss:.3f}")
 print(f"generalization gap: {train_accuracy - test_accuracy:.3f}")
 
 # --- Plot: the decision boundary, with training points (dots) and new points (crosses) -----------
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("plot: skipped (matplotlib is not installed)")
-else:
-    grid = np.linspace(-1.1, 1.1, 300, dtype=np.float32)
-    xx, yy = np.meshgrid(grid, grid)
-    classes = np.argmax(forward(np.c_[xx.ravel(), yy.ravel()]), axis=1).reshape(xx.shape)
+plt = pyplot()
+if plt is not None:
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.contourf(xx, yy, classes, levels=[-0.5, 0.5, 1.5, 2.5], cmap="brg", alpha=0.25)
+    draw_class_regions(ax, forward)  # the class forward() scores highest, over the plane
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=8, label="training")
     ax.scatter(X_test[:, 0], X_test[:, 1], c=y_test, cmap="brg", s=14, marker="x",
                label="out-of-sample")
     ax.set_title(f"train acc {train_accuracy:.3f}, out-of-sample acc {test_accuracy:.3f}")
     ax.legend(loc="lower right")
-    OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "12_validation.png", dpi=100)
-    print(f"plot: {OUT / '12_validation.png'}")
+    save_figure(fig, "12_validation.png")

@@ -34,17 +34,14 @@ epochs (seconds).
 Math: docs/concepts/l1-l2-regularization.md
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, draw_class_regions, pyplot, save_figure
+
 EPOCHS = 500 if FAST else 10_000
 SAMPLES = 100 if FAST else 1000
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 
 # --- New in this step: the penalties and their gradients, by hand --------------------------------
@@ -140,21 +137,10 @@ print(f"validation accuracy: {test_accuracy:.3f}")
 print(f"validation loss: {test_loss:.3f}")
 print(f"generalization gap: {accuracy - test_accuracy:.3f}")
 
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("plot: skipped (matplotlib is not installed)")
-else:
-    grid = np.linspace(-1.1, 1.1, 300, dtype=np.float32)
-    xx, yy = np.meshgrid(grid, grid)
-    classes = np.argmax(forward(np.c_[xx.ravel(), yy.ravel()]), axis=1).reshape(xx.shape)
+plt = pyplot()
+if plt is not None:
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.contourf(xx, yy, classes, levels=[-0.5, 0.5, 1.5, 2.5], cmap="brg", alpha=0.25)
+    draw_class_regions(ax, forward)  # the class forward() scores highest, over the plane
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=2)
     ax.set_title(f"L2 5e-4: train acc {accuracy:.3f}, validation acc {test_accuracy:.3f}")
-    OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "13_regularization.png", dpi=100)
-    print(f"plot: {OUT / '13_regularization.png'}")
+    save_figure(fig, "13_regularization.png")

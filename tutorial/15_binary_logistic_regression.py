@@ -31,16 +31,13 @@ Math: docs/concepts/sigmoid.md
 Math: docs/concepts/binary-cross-entropy.md
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, plane, pyplot, save_figure
+
 EPOCHS = 10_000 // 10 if FAST else 10_000
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 
 # --- New in this step: sigmoid and binary cross-entropy, by hand ---------------------------------
@@ -135,23 +132,14 @@ print(f"training accuracy: {accuracy:.3f}")
 print(f"validation accuracy: {test_accuracy:.3f}")
 print(f"validation loss: {test_loss:.3f}")
 
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("plot: skipped (matplotlib is not installed)")
-else:
-    grid = np.linspace(-1.1, 1.1, 300, dtype=np.float32)
-    xx, yy = np.meshgrid(grid, grid)
-    probability = forward(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
+plt = pyplot()
+if plt is not None:
+    xx, yy, outputs = plane(forward)  # forward() over a grid of the plane
+    probability = outputs[..., 0]
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="coolwarm", alpha=0.4)
     ax.contour(xx, yy, probability, levels=[0.5], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y.ravel(), cmap="coolwarm", s=8, edgecolors="k",
                linewidths=0.3)
     ax.set_title(f"P(class 1); train acc {accuracy:.3f}, validation acc {test_accuracy:.3f}")
-    OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "15_binary_logistic_regression.png", dpi=100)
-    print(f"plot: {OUT / '15_binary_logistic_regression.png'}")
+    save_figure(fig, "15_binary_logistic_regression.png")

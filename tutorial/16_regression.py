@@ -32,16 +32,13 @@ The fit is plotted. SQUAREONE_FAST=1 trains for a tenth of the epochs.
 Math: docs/concepts/mse-and-mae.md
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, pyplot, save_figure
+
 EPOCHS = 10_000 // 10 if FAST else 10_000
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
 
 # --- New in this step: linear output, MSE, MAE and regression accuracy, by hand ------------------
@@ -168,19 +165,11 @@ print(f"training loss: {loss:.3e}")
 print(f"validation accuracy: {test_accuracy:.3f}")
 print(f"validation loss: {test_loss:.3e}")
 
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("plot: skipped (matplotlib is not installed)")
-else:
+plt = pyplot()
+if plt is not None:
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(X, y, label="sin(2 pi x)", linewidth=3, alpha=0.4)
     ax.plot(X_test, forward(X_test), label="network", linewidth=1)
     ax.set_title(f"regression: validation MSE {test_loss:.2e}")
     ax.legend()
-    OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "16_regression.png", dpi=100)
-    print(f"plot: {OUT / '16_regression.png'}")
+    save_figure(fig, "16_regression.png")

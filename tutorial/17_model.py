@@ -32,13 +32,13 @@ Math: docs/concepts/glossary.md (batch, step, epoch)
 """
 
 import math
-import os
 
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST
+
 EPOCHS = 500 if FAST else 10_000
 SAMPLES = 100 if FAST else 1000
 

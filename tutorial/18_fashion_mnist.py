@@ -33,24 +33,18 @@ SQUAREONE_FAST=1 trains 2 epochs on 6,000 training and 1,000 test images.
 Math: docs/concepts/glossary.md (batch, step, epoch)
 """
 
-import argparse
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
+from _common import FAST, argument_parser, fashion_mnist_model, pyplot, save_figure
+
 EPOCHS = 2 if FAST else 10
 BATCH_SIZE = 128
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-parser.add_argument("--data-dir", help="folder holding the Fashion-MNIST files (default: "
-                    "$SQUAREONE_DATA/fashion-mnist, else ~/.cache/squareone/fashion-mnist)")
-args = parser.parse_args()
+args = argument_parser(__doc__).parse_args()
 
 # --- The data ------------------------------------------------------------------------------------
 (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(args.data_dir)
@@ -88,16 +82,9 @@ for step in range(2):  # what Model.train does with batch_size: slice batch afte
 
 # --- The book's chapter-19 model -----------------------------------------------------------------
 sq.nnfs.init()
-model = sq.Model()
-model.add(sq.Dense(X_train.shape[1], 128))
-model.add(sq.ReLU())
-model.add(sq.Dense(128, 128))
-model.add(sq.ReLU())
-model.add(sq.Dense(128, 10))
-model.add(sq.Softmax())
-model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam(decay=1e-3),
-          accuracy=sq.CategoricalAccuracy())
-model.finalize()
+# Dense(784, 128) - ReLU - Dense(128, 128) - ReLU - Dense(128, 10) - Softmax, categorical
+# cross-entropy, Adam(decay=1e-3): step 17's Model, sized for this data (steps 19-21 reuse it).
+model = fashion_mnist_model()
 
 print(f"initial accuracy: {model.evaluate(X_train, y_train)['accuracy']:.3f}")
 history = model.train(X_train, y_train, validation_data=(X_test_scaled, y_test), epochs=EPOCHS,
@@ -108,14 +95,8 @@ print(f"validation accuracy: {history.val_accuracy[-1]:.3f}")
 print(f"validation loss: {history.val_loss[-1]:.3f}")
 
 # --- Plot: some test images with the model's predictions -----------------------------------------
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("plot: skipped (matplotlib is not installed)")
-else:
+plt = pyplot()
+if plt is not None:
     probabilities = model.predict(X_test_scaled[:10])
     predicted = np.argmax(probabilities, axis=1)
     fig, axes = plt.subplots(2, 5, figsize=(10, 4.8))
@@ -126,6 +107,4 @@ else:
                      fontsize=8, color="black" if right else "red")
         ax.axis("off")
     fig.tight_layout()
-    OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "18_fashion_mnist.png", dpi=100)
-    print(f"plot: {OUT / '18_fashion_mnist.png'}")
+    save_figure(fig, "18_fashion_mnist.png")

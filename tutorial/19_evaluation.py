@@ -30,41 +30,18 @@ SQUAREONE_FAST=1 trains 2 epochs on 6,000 training and 1,000 test images.
 Math: docs/concepts/accuracy.md
 """
 
-import argparse
-import os
-
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
-EPOCHS = 2 if FAST else 10
+from _common import argument_parser, prepared_fashion_mnist, trained_fashion_mnist_model
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-parser.add_argument("--data-dir", help="folder holding the Fashion-MNIST files (default: "
-                    "$SQUAREONE_DATA/fashion-mnist, else ~/.cache/squareone/fashion-mnist)")
-args = parser.parse_args()
+args = argument_parser(__doc__).parse_args()
 
 # --- Step 18's data and model --------------------------------------------------------------------
-(X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(args.data_dir)
+(X, y), (X_test, y_test) = prepared_fashion_mnist(args.data_dir)
 classes = sq.datasets.FASHION_MNIST_CLASSES
-X, X_test = sq.datasets.prepare_images(X), sq.datasets.prepare_images(X_test)
-X, y = sq.datasets.shuffle(X, y, seed=0)
-if FAST:
-    X, y, X_test, y_test = X[:6000], y[:6000], X_test[:1000], y_test[:1000]
-
-sq.nnfs.init()
-model = sq.Model()
-model.add(sq.Dense(X.shape[1], 128))
-model.add(sq.ReLU())
-model.add(sq.Dense(128, 128))
-model.add(sq.ReLU())
-model.add(sq.Dense(128, 10))
-model.add(sq.Softmax())
-model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam(decay=1e-3),
-          accuracy=sq.CategoricalAccuracy())
-model.finalize()
-model.train(X, y, epochs=EPOCHS, batch_size=128)
+model = trained_fashion_mnist_model(X, y)
 
 # --- Loss and accuracy on the test set -----------------------------------------------------------
 evaluation = model.evaluate(X_test, y_test)

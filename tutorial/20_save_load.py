@@ -30,50 +30,25 @@ on 6,000 training and 1,000 test images.
 Math: docs/concepts/glossary.md (parameters of a dense layer)
 """
 
-import argparse
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
-EPOCHS = 2 if FAST else 10
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
+from _common import (
+    OUT,
+    argument_parser,
+    fashion_mnist_model,
+    prepared_fashion_mnist,
+    trained_fashion_mnist_model,
+)
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-parser.add_argument("--data-dir", help="folder holding the Fashion-MNIST files (default: "
-                    "$SQUAREONE_DATA/fashion-mnist, else ~/.cache/squareone/fashion-mnist)")
-args = parser.parse_args()
+args = argument_parser(__doc__).parse_args()
 
 # --- Step 18's data and model --------------------------------------------------------------------
-(X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(args.data_dir)
-X, X_test = sq.datasets.prepare_images(X), sq.datasets.prepare_images(X_test)
-X, y = sq.datasets.shuffle(X, y, seed=0)
-if FAST:
-    X, y, X_test, y_test = X[:6000], y[:6000], X_test[:1000], y_test[:1000]
-
-
-def build_model():
-    """The book's Fashion-MNIST model, not trained yet."""
-    model = sq.Model()
-    model.add(sq.Dense(784, 128))
-    model.add(sq.ReLU())
-    model.add(sq.Dense(128, 128))
-    model.add(sq.ReLU())
-    model.add(sq.Dense(128, 10))
-    model.add(sq.Softmax())
-    model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam(decay=1e-3),
-              accuracy=sq.CategoricalAccuracy())
-    model.finalize()
-    return model
-
-
-sq.nnfs.init()
-model = build_model()
-model.train(X, y, epochs=EPOCHS, batch_size=128)
+(X, y), (X_test, y_test) = prepared_fashion_mnist(args.data_dir)
+model = trained_fashion_mnist_model(X, y)
 original = model.evaluate(X_test, y_test)
 print(f"original evaluation: loss {original['loss']:.6f}, accuracy {original['accuracy']:.4f}")
 
@@ -85,7 +60,7 @@ def report(name, evaluation):
 
 
 # --- New in this step: 1. parameters, in memory --------------------------------------------------
-copy = build_model()
+copy = fashion_mnist_model()  # step 18's model, untrained
 report("untrained copy", copy.evaluate(X_test, y_test))
 copy.set_parameters(model.get_parameters())  # a list of (weights, biases) per Dense layer
 report("set_parameters", copy.evaluate(X_test, y_test))
@@ -94,7 +69,7 @@ report("set_parameters", copy.evaluate(X_test, y_test))
 OUT.mkdir(parents=True, exist_ok=True)
 parameters_path = OUT / "fashion_mnist_parameters.squareone"
 model.save_parameters(parameters_path)
-fresh = build_model()
+fresh = fashion_mnist_model()  # step 18's model, untrained
 fresh.load_parameters(parameters_path)  # checked against fresh's layers before copying
 report("load_parameters", fresh.evaluate(X_test, y_test))
 

@@ -30,8 +30,6 @@ SQUAREONE_FAST=1 trains (if needed) 2 epochs on 6,000 images.
 Math: docs/concepts/accuracy.md (the predicted class)
 """
 
-import argparse
-import os
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +37,18 @@ from PIL import Image, ImageOps
 
 import squareone as sq
 
-FAST = os.environ.get("SQUAREONE_FAST") == "1"
-EPOCHS = 2 if FAST else 10
-OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
+from _common import (
+    OUT,
+    argument_parser,
+    prepared_fashion_mnist,
+    pyplot,
+    save_figure,
+    trained_fashion_mnist_model,
+)
+
 classes = sq.datasets.FASHION_MNIST_CLASSES
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-parser.add_argument("--data-dir", help="folder holding the Fashion-MNIST files (default: "
-                    "$SQUAREONE_DATA/fashion-mnist, else ~/.cache/squareone/fashion-mnist)")
+parser = argument_parser(__doc__)
 parser.add_argument("--model", type=Path, default=OUT / "fashion_mnist.squareone",
                     help="a model saved by step 20 (default: %(default)s)")
 parser.add_argument("--image", type=Path, action="append",
@@ -55,33 +57,16 @@ parser.add_argument("--image", type=Path, action="append",
 args = parser.parse_args()
 
 
-def load_data():
-    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(args.data_dir)
-    return X, y, X_test, y_test
-
-
 # --- The model: step 20's, or a new one ----------------------------------------------------------
-data = None
+raw = None  # the Fashion-MNIST files, read only if needed
 if args.model.is_file():
     model = sq.Model.load(args.model)
     print(f"model: loaded from {args.model}")
 else:
     print(f"model: {args.model} not found (run step 20 to save one); training a new one")
-    data = load_data()
-    X, y = sq.datasets.shuffle(sq.datasets.prepare_images(data[0]), data[1], seed=0)
-    if FAST:
-        X, y = X[:6000], y[:6000]
-    sq.nnfs.init()
-    model = sq.Model()
-    model.add(sq.Dense(784, 128))
-    model.add(sq.ReLU())
-    model.add(sq.Dense(128, 128))
-    model.add(sq.ReLU())
-    model.add(sq.Dense(128, 10))
-    model.add(sq.Softmax())
-    model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam(decay=1e-3))
-    model.finalize()
-    model.train(X, y, epochs=EPOCHS, batch_size=128)
+    raw = sq.datasets.load_fashion_mnist(args.data_dir)
+    (X, y), _ = prepared_fashion_mnist(raw=raw)
+    model = trained_fashion_mnist_model(X, y)  # as step 20 did
 
 
 # --- Stand-ins for the book's photos -------------------------------------------------------------
@@ -99,9 +84,9 @@ originals = {}
 if args.image:
     paths = args.image
 else:
-    if data is None:
-        data = load_data()
-    X_test, y_test = data[2], data[3]
+    if raw is None:
+        raw = sq.datasets.load_fashion_mnist(args.data_dir)
+    X_test, y_test = raw[1]
     OUT.mkdir(parents=True, exist_ok=True)
     paths = []
     for label, name in ((1, "trousers"), (0, "tshirt")):
@@ -135,14 +120,8 @@ for path in paths:
     if path in originals:
         print(f"  true class: {classes[originals[path][1]]}")
 
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("plot: skipped (matplotlib is not installed)")
-else:
+plt = pyplot()
+if plt is not None:
     fig, axes = plt.subplots(len(paths), 2, figsize=(5, 2.6 * len(paths)), squeeze=False)
     for row, (path, pixels) in enumerate(zip(paths, loaded_images)):
         inputs = sq.datasets.prepare_images(pixels[np.newaxis])
@@ -156,6 +135,4 @@ else:
         for ax in axes[row]:
             ax.axis("off")
     fig.tight_layout()
-    OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "21_inference.png", dpi=100)
-    print(f"plot: {OUT / '21_inference.png'}")
+    save_figure(fig, "21_inference.png")
