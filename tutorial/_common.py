@@ -19,6 +19,8 @@ import squareone as sq
 
 FAST = os.environ.get("SQUAREONE_FAST") == "1"
 """``SQUAREONE_FAST=1``: train about a tenth as long (what the tests use)."""
+BOOK = os.environ.get("SQUAREONE_BOOK") == "1"
+"""``SQUAREONE_BOOK=1``: the book's full-length runs where the default is shortened to seconds."""
 
 OUT = Path(os.environ.get("SQUAREONE_TUTORIAL_OUT", Path(__file__).parent / "out"))
 """Where figures and saved models go: ``tutorial/out`` unless ``SQUAREONE_TUTORIAL_OUT``."""
