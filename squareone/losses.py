@@ -174,11 +174,15 @@ class SoftmaxCategoricalCrossentropy(CategoricalCrossentropy):
     ``Model.finalize`` uses it whenever a Softmax output meets CategoricalCrossentropy.
     """
 
-    def forward(self, inputs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        """Apply softmax to ``inputs`` (kept as ``.output``) and return per-sample losses."""
+    def forward(self, inputs: np.ndarray, y_true: np.ndarray) -> float:
+        """Apply softmax to ``inputs`` (kept as ``.output``) and return the mean loss.
+
+        As the book's ``Activation_Softmax_Loss_CategoricalCrossentropy.forward``, this returns
+        the mean over samples (the other losses' ``forward`` returns one loss per sample).
+        """
         self.activation = Softmax()
         self.output = self.activation.forward(inputs)
-        return super().forward(self.output, y_true)
+        return float(np.mean(super().forward(self.output, y_true)))
 
     def backward(self, dvalues: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         samples = len(dvalues)
