@@ -76,7 +76,6 @@ def instrument_model(model: sq.Model) -> tuple[dict, dict]:
     instrument(model.output_layer_activation, "predictions", "predictions (argmax)",
                seconds, calls)
     instrument(model.optimizer, "update_params", "optimizer update", seconds, calls)
-    instrument(model, "_take_snapshot", "parameter snapshot (divergence guard)", seconds, calls)
     instrument(model, "regularization_loss", "regularization loss", seconds, calls)
     return seconds, calls
 

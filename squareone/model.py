@@ -312,8 +312,8 @@ class Model:
         Raises
         ------
         TrainingDivergedError
-            If the loss becomes NaN or infinite; the parameters are restored to those of the
-            last step whose loss was finite, and the message names the epoch and step.
+            If the loss becomes NaN or infinite; the parameters are restored to those at the
+            start of that epoch, and the message names the epoch and step.
         """
         self._require_finalized("train")
         if self.optimizer is None:
@@ -345,11 +345,14 @@ class Model:
         order_rng = np.random.default_rng(seed)
         self.accuracy.init(y)
         history = History()
-        self._snapshot = self.parameter_vector.values.copy()
+        # The parameters at the start of the epoch, restored if the loss diverges in it (one
+        # copy per epoch: a copy per step would cost as much as a ReLU layer).
+        self._snapshot = np.empty_like(self.parameter_vector.values)
 
         with _interrupt_after_step() as interrupted:
             for epoch in range(1, epochs + 1):
                 order = order_rng.permutation(n_samples) if shuffle else None
+                np.copyto(self._snapshot, self.parameter_vector.values)
                 loss_sum = correct = compared = 0.0
                 for step in _progress(range(steps), verbose, f"epoch {epoch}/{epochs}"):
                     start = step * batch_size
@@ -395,12 +398,10 @@ class Model:
             np.copyto(self.parameter_vector.values, self._snapshot)
             raise TrainingDivergedError(
                 f"the loss became {batch_loss} at epoch {epoch}, step {step}; training stopped "
-                "and the parameters were restored to the last step with a finite loss. Try a "
-                "smaller learning rate, or check the data for extreme values")
+                f"and the parameters were restored to those at the start of epoch {epoch}. Try "
+                "a smaller learning rate, or check the data for extreme values")
         hits = self.accuracy.compare(self.output_layer_activation.predictions(output), y)
         self.backward(output, y)
-        # Keep the parameters that gave a finite loss, so that a diverging step can be undone.
-        np.copyto(self._snapshot, self.parameter_vector.values)
         self.optimizer.pre_update_params()
         self.optimizer.update_params(self.parameter_vector)
         self.optimizer.post_update_params()

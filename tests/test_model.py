@@ -1,6 +1,7 @@
 """The Model: end-to-end gradients, training, evaluation, prediction, and clear errors."""
 
 import os
+import re
 import signal
 
 import numpy as np
@@ -232,22 +233,35 @@ def test_bad_training_arguments(spiral, kwargs, fragment):
         classifier().train(X, y, verbose=0, **kwargs)
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered")
-def test_a_diverging_loss_stops_training_and_keeps_finite_parameters():
+def _diverging_regression():
     X = np.linspace(-1, 1, 64, dtype=np.float32).reshape(-1, 1) * 1e3
-    y = 1e3 * X
     model = sq.Model()
     model.add(sq.Dense(1, 8, weight_init="he", seed=0))
     model.add(sq.ReLU())
     model.add(sq.Dense(8, 1, weight_init="he", seed=1))
     model.add(sq.Linear())
-    model.set(loss=sq.MeanSquaredError(), optimizer=sq.SGD(learning_rate=1.0))
+    model.set(loss=sq.MeanSquaredError(), optimizer=sq.SGD(learning_rate=1e-6))
     model.finalize()
-    with pytest.raises(sq.TrainingDivergedError, match=r"at epoch \d+, step \d+"):
+    return model, X, 1e3 * X
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
+def test_a_diverging_loss_stops_training_and_restores_the_epochs_starting_parameters():
+    model, X, y = _diverging_regression()
+    with pytest.raises(sq.TrainingDivergedError, match=r"at epoch \d+, step \d+") as error:
         model.train(X, y, epochs=50, batch_size=16, verbose=0)
+    epoch, step = map(int, re.search(r"epoch (\d+), step (\d+)", str(error.value)).groups())
+    assert epoch > 1 or step > 1, "the test needs a few finite steps before the divergence"
     parameters = [p for w_b in model.get_parameters() for p in w_b]
     assert all(np.isfinite(p).all() for p in parameters)
     assert np.isfinite(model.predict(X)).all()
+    # The same model trained for the epochs before the diverging one has these parameters.
+    reference, _, _ = _diverging_regression()
+    if epoch > 1:
+        reference.train(X, y, epochs=epoch - 1, batch_size=16, verbose=0)
+    for (w, b), (w_ref, b_ref) in zip(model.get_parameters(), reference.get_parameters()):
+        np.testing.assert_array_equal(w, w_ref)
+        np.testing.assert_array_equal(b, b_ref)
 
 
 class _InterruptAt(sq.layers.Layer):
