@@ -3,6 +3,7 @@
     python benchmarks/profile_squareone.py                    # Fashion-MNIST epoch, 1 thread
     python benchmarks/profile_squareone.py --workload spiral  # chapter 10, 2000 epochs
     python benchmarks/profile_squareone.py --workload spiral-regularized  # ch. 18, 200 epochs
+    python benchmarks/profile_squareone.py --dtype float64    # the same epoch in float64
     python benchmarks/profile_squareone.py --cprofile         # also cProfile's top functions
 
 Every layer's ``forward``/``backward``, the loss, the accuracy, the optimizer update and the
@@ -88,13 +89,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="default 1 (fashion) or 2000 (spiral)")
     parser.add_argument("--clock", choices=CLOCKS, default="wall",
                         help="wall time, or this thread's CPU time (for 1 thread only)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="data and model dtype (fashion only)")
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
     global clock
     clock = CLOCKS[args.clock]
     if args.workload == "fashion":
         X, y, _ = data.load_fashion_mnist()
-        make_model, sizes, batch_size = bench_squareone.fashion_model, [784, 128, 128, 10], 128
+        X = X.astype(args.dtype, copy=False)
+
+        def make_model():
+            return bench_squareone.fashion_model(args.dtype)
+        sizes, batch_size = [784, 128, 128, 10], 128
     elif args.workload == "spiral":
         X, y = sq.datasets.spiral_data(100, 3, seed=0)
         make_model, sizes, batch_size = bench_squareone.spiral_model, [2, 64, 3], None
