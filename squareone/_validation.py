@@ -46,8 +46,12 @@ def check_number(value, name: str, *, low: float = 0.0, low_inclusive: bool = Tr
     return value
 
 
-def check_array(values, name: str, *, dtype=None, ndim: int | None = None) -> np.ndarray:
-    """Return ``values`` as a non-empty, finite, numeric array (cast to ``dtype`` if given)."""
+def check_array(values, name: str, *, dtype=None, ndim: int | None = None,
+                finite: bool = True) -> np.ndarray:
+    """Return ``values`` as a non-empty, numeric array (cast to ``dtype`` if given).
+
+    With ``finite`` (the default) NaN and infinite values are refused as well.
+    """
     array = np.asarray(values)
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
                                      or array.dtype == np.bool_):
@@ -58,7 +62,7 @@ def check_array(values, name: str, *, dtype=None, ndim: int | None = None) -> np
         raise ValueError(f"{name} is empty (shape {array.shape}); expected at least one sample")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
-    if np.issubdtype(array.dtype, np.floating) and not all_finite(array):
+    if finite and np.issubdtype(array.dtype, np.floating) and not all_finite(array):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite numbers")
     return array

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -352,3 +353,36 @@ def test_evaluate_can_report_per_class_metrics(spiral):
     lines = result["report"].splitlines()
     assert any(line.split()[:1] == ["a"] for line in lines)
     assert "accuracy" in result["report"] and "macro avg" in result["report"]
+
+
+def _wide_input_classifier():
+    """Dense(20, 4) first: predict checks that layer's outputs for NaN/inf instead of X."""
+    model = sq.Model()
+    model.add(sq.Dense(20, 4, weight_init="he", seed=0))
+    model.add(sq.ReLU())
+    model.add(sq.Dense(4, 3, weight_init="he", seed=1))
+    model.add(sq.Softmax())
+    model.finalize()
+    return model
+
+
+@pytest.mark.parametrize("make_model, n_features", [(_wide_input_classifier, 20),
+                                                     (classifier, 2)])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_predict_refuses_nan_and_inf_in_any_position_without_warnings(make_model, n_features,
+                                                                       bad, batch_size):
+    model = make_model()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, n_features)).astype(np.float32)
+    # A zero weight column must not hide an infinity (inf * 0 is NaN, still caught).
+    model.layers[0].weights[:, 0] = 0
+    for row, column in [(0, 0), (29, n_features - 1), (13, n_features // 2)]:
+        X_bad = X.copy()
+        X_bad[row, column] = bad
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="X contains 1 NaN or infinite value"):
+                model.predict(X_bad, batch_size=batch_size)
+    np.testing.assert_allclose(model.predict(X, batch_size=batch_size), model.forward(X),
+                               rtol=1e-6, atol=1e-7)
