@@ -192,3 +192,15 @@ def test_readme_lists_every_step():
         assert path.name in readme, f"tutorial/README.md does not list {path.name}"
     assert "docs/concepts" in readme
     assert "out/" in (TUTORIAL / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_readme_links_the_math_pages_each_step_names():
+    rows = {match.group(1): match.group(0) for match in
+            re.finditer(r"^\| \d+ \| \[(\d\d)_.*$", (TUTORIAL / "README.md").read_text(
+                encoding="utf-8"), flags=re.MULTILINE)}
+    for path in sorted(TUTORIAL.glob("[0-9][0-9]_*.py")):
+        pages = re.findall(r"^Math: (docs/concepts/[\w-]+\.md)", path.read_text(encoding="utf-8"),
+                           flags=re.MULTILINE)
+        assert pages, f"{path.name} names no docs/concepts page in a 'Math:' line"
+        for page in pages:
+            assert f"../{page}" in rows[path.name[:2]], f"README's row {path.name[:2]} lacks {page}"
