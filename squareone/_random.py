@@ -53,9 +53,16 @@ def standard_normal(rng, shape) -> np.ndarray:
 def keep_mask(rng, keep_probability: float, shape, dtype) -> np.ndarray:
     """Draw a 0/1 mask with ``P(1) = keep_probability``.
 
-    The book's stream uses ``binomial`` (to reproduce its numbers); a Generator compares
-    uniform samples, which draws the same distribution several times faster.
+    The book's stream uses ``binomial`` (to reproduce its numbers). A Generator compares
+    32 random bits per value with ``keep_probability * 2**32``: the same distribution (to
+    within 2**-32) twice as fast as comparing uniform floats, because each 64-bit draw of the
+    generator gives two values.
     """
     if isinstance(rng, np.random.RandomState):
         return rng.binomial(1, keep_probability, size=shape).astype(dtype)
-    return (rng.random(shape, dtype=np.float32) < keep_probability).astype(dtype)
+    threshold = int(keep_probability * 2**32)
+    if threshold >= 2**32:
+        return np.ones(shape, dtype=dtype)
+    size = int(np.prod(shape))
+    bits = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
+    return (bits < np.uint32(threshold)).astype(dtype).reshape(shape)
