@@ -170,7 +170,15 @@ class Dense(Layer):
         self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
         return self.dinputs
 
+    @property
+    def regularized(self) -> bool:
+        """Whether any L1 or L2 penalty is set (most networks have none: nothing to add)."""
+        return bool(self.weight_regularizer_l1 or self.weight_regularizer_l2
+                    or self.bias_regularizer_l1 or self.bias_regularizer_l2)
+
     def _add_regularization_gradients(self) -> None:
+        if not self.regularized:
+            return
         # d(lambda * sum|w|)/dw = lambda * sign(w); d(lambda * sum w^2)/dw = 2 * lambda * w
         for param, grad, l1, l2 in (
             (self.weights, self.dweights, self.weight_regularizer_l1, self.weight_regularizer_l2),
@@ -184,6 +192,8 @@ class Dense(Layer):
     def regularization_loss(self) -> float:
         r"""Return :math:`\lambda_1\sum|w| + \lambda_2\sum w^2` over weights and biases."""
         loss = 0.0
+        if not self.regularized:
+            return loss
         for param, l1, l2 in (
             (self.weights, self.weight_regularizer_l1, self.weight_regularizer_l2),
             (self.biases, self.bias_regularizer_l1, self.bias_regularizer_l2),
