@@ -1,0 +1,134 @@
+"""What bounds squareone's speed on this machine, measured: matrix products and Adam's passes.
+
+    python benchmarks/limits.py              # 1 thread
+    python benchmarks/limits.py --threads 2
+
+Two tables:
+
+1. Every matrix product of the Fashion-MNIST network (784-128-128-10), for a training batch
+   of 128 and for inference on 10,000 images, timed with NumPy's ``np.dot`` (the BLAS squareone
+   uses) and with ``torch.mm`` (PyTorch's BLAS) on the same arrays, alternating, medians.
+   Where PyTorch's BLAS is faster, no NumPy code can match PyTorch on those products.
+2. The cost of one NumPy pass (a ufunc with ``out=``) over the network's 118,282 parameters,
+   for each kind of pass Adam needs, in float32 and float64, next to the floor of one
+   training step (its matrix products). Adam needs ten such passes per step (see
+   ``squareone/optimizers.py``), so their sum is a lower bound for Adam in NumPy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from functools import partial
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+SIZES = [784, 128, 128, 10]
+N_PARAMETERS = sum(n_in * n_out + n_out for n_in, n_out in zip(SIZES[:-1], SIZES[1:]))
+
+
+def median_seconds(runners: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each zero-argument runner, alternating them round by round."""
+    for run in runners.values():
+        run()
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(repeats):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def products(rows: int) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """(name, shape of A, shape of B) for the products of one batch of ``rows`` samples."""
+    layers = list(zip(SIZES[:-1], SIZES[1:]))
+    forward = [(f"X{i} @ W{i}", (rows, n_in), (n_in, n_out))
+               for i, (n_in, n_out) in enumerate(layers)]
+    weight_gradients = [(f"X{i}^T @ dZ{i}", (n_in, rows), (rows, n_out))
+                        for i, (n_in, n_out) in enumerate(layers)]
+    input_gradients = [(f"dZ{i} @ W{i}^T", (rows, n_out), (n_out, n_in))
+                       for i, (n_in, n_out) in enumerate(layers) if i]
+    return forward + weight_gradients + input_gradients
+
+
+def gemm_table(repeats: int) -> None:
+    import torch
+
+    rng = np.random.default_rng(0)
+    print("| product | shapes | np.dot (us) | torch.mm (us) | NumPy / PyTorch |")
+    print("|---|---|---|---|---|")
+    totals = {"numpy": 0.0, "torch": 0.0}
+    for rows, label in ((128, "training batch"), (10_000, "inference")):
+        plan = products(rows) if label == "training batch" else products(rows)[:len(SIZES) - 1]
+        for name, a_shape, b_shape in plan:
+            A = rng.standard_normal(a_shape, dtype=np.float32)
+            B = rng.standard_normal(b_shape, dtype=np.float32)
+            out = np.empty((a_shape[0], b_shape[1]), np.float32)
+            A_t, B_t = torch.from_numpy(A), torch.from_numpy(B)
+            seconds = median_seconds({"numpy": lambda A=A, B=B, out=out: np.dot(A, B, out=out),
+                                      "torch": lambda A_t=A_t, B_t=B_t: torch.mm(A_t, B_t)},
+                                     repeats)
+            for key in totals:
+                totals[key] += seconds[key] * (469 if rows == 128 else 0)
+            print(f"| {label}: {name} | {a_shape} @ {b_shape} | {1e6 * seconds['numpy']:.1f} "
+                  f"| {1e6 * seconds['torch']:.1f} | {seconds['numpy'] / seconds['torch']:.2f} |")
+    print(f"\nAll training products of one epoch (469 batches, hot caches): NumPy "
+          f"{totals['numpy']:.3f} s, PyTorch {totals['torch']:.3f} s\n")
+
+
+PASSES = {  # Adam's passes, as in squareone/optimizers.py (a, b: state arrays, g: gradient)
+    "a *= beta": lambda a, b, g, s: np.multiply(a, 0.9, out=a),
+    "a += g": lambda a, b, g, s: np.add(a, g, out=a),
+    "s = g**2": lambda a, b, g, s: np.square(g, out=s),
+    "s = sqrt(b)": lambda a, b, g, s: np.sqrt(b, out=s),
+    "s += eps": lambda a, b, g, s: np.add(s, 1e-7, out=s),
+    "s = a / s": lambda a, b, g, s: np.divide(a, s, out=s),
+}
+# How often Adam makes each pass per step: m *= b1, c *= b2, s *= -lr; m += g, c += s, w += s.
+COUNTS = {"a *= beta": 3, "a += g": 3, "s = g**2": 1, "s = sqrt(b)": 1, "s += eps": 1,
+          "s = a / s": 1}
+
+
+def pass_table(repeats: int) -> None:
+    from harness import gemm_floor
+
+    print(f"| pass over {N_PARAMETERS:,} parameters | float32 (us) | float64 (us) |")
+    print("|---|---|---|")
+    adam, results = {}, {}
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        arrays = [rng.random(N_PARAMETERS).astype(dtype) + 1 for _ in range(3)]
+        arrays.append(np.empty_like(arrays[0]))  # the scratch buffer
+        results[dtype] = median_seconds(
+            {name: partial(run, *arrays) for name, run in PASSES.items()}, repeats * 10)
+        adam[dtype] = sum(COUNTS[name] * results[dtype][name] for name in PASSES)
+    for name in PASSES:
+        print(f"| {name} (x{COUNTS[name]} per step) | {1e6 * results[np.float32][name]:.1f} "
+              f"| {1e6 * results[np.float64][name]:.1f} |")
+    print(f"| **Adam, 10 passes, per step** | {1e6 * adam[np.float32]:.0f} "
+          f"| {1e6 * adam[np.float64]:.0f} |")
+    for dtype in (np.float32, np.float64):
+        X = rng.standard_normal((128 * 40, SIZES[0])).astype(dtype)
+        floor_step = gemm_floor(X, SIZES, batch_size=128) / 40
+        print(f"| GEMM floor of one step, {np.dtype(dtype).name} | {1e6 * floor_step:.0f} "
+              f"| Adam / floor: {adam[dtype] / floor_step:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=25)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    with threadpool_limits(limits=args.threads):
+        gemm_table(args.repeats)
+        pass_table(args.repeats)
+
+
+if __name__ == "__main__":
+    main()
