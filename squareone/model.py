@@ -496,7 +496,7 @@ class Model:
         A NaN or an infinity anywhere in a row of X makes every output of a Dense layer in
         that row NaN or infinite (inf * w is +-inf, or NaN where w = 0), so when the first
         layer is Dense its outputs are finite only if X is. They are the cheaper check when
-        the layer has fewer neurons than inputs (4 times fewer values for Fashion-MNIST).
+        the layer has fewer neurons than inputs (6 times fewer values for Fashion-MNIST).
         """
         first = self.layers[0]
         return isinstance(first, Dense) and first.n_neurons < first.n_inputs

@@ -593,3 +593,61 @@ def test_dropout(rng):
     np.testing.assert_allclose(layer.backward(dvalues), f["backward"](dvalues, sq_mask, rate),
                                **SAME)
     np.testing.assert_array_equal(Dropout(rate, seed=0).forward(inputs, training=False), inputs)
+
+
+# --- speed: the same formulas in fewer passes -------------------------------------------------
+
+
+@checks("fewer-passes")
+def test_fewer_passes_adam_is_the_books_adam(rng):
+    f = formulas("fewer-passes")
+    adam = formulas("adam")
+    lr, decay, steps = 0.05, 0.01, 40
+    sgd = formulas("sgd-learning-rate-decay-momentum")
+    shape = (5, 3)
+    w_book = w_fast = rng.normal(size=shape)
+    w_fast = w_fast.copy()
+    m = c = np.zeros(shape)
+    m_scaled, c_scaled = np.zeros(shape), np.zeros(shape)
+    gradients = [rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 1) for _ in range(steps)]
+    for t, g in enumerate(gradients):
+        eta = sgd["learning_rate"](lr, decay, t)
+        w_book, m, c = f["adam_book"](w_book, g, m, c, t, eta)
+        w_fast, m_scaled, c_scaled = f["adam_fewer_passes"](w_fast, g, m_scaled, c_scaled, t, eta)
+        np.testing.assert_allclose(w_fast, w_book, **SAME, err_msg=f"step {t}")
+        np.testing.assert_allclose(m_scaled * (1 - 0.9), m, **SAME)
+        np.testing.assert_allclose(c_scaled * (1 - 0.999), c, **SAME)
+    # The page's book step is the Adam page's step, and squareone's Adam matches both.
+    w_adam_page, state = gradients[0].copy(), [np.zeros(shape), np.zeros(shape)]
+    w_adam_page, *state = adam["step"](w_adam_page, gradients[1], *state, 0, lr)
+    w_here = f["adam_book"](gradients[0].copy(), gradients[1], np.zeros(shape), np.zeros(shape),
+                            0, lr)[0]
+    np.testing.assert_allclose(w_here, w_adam_page, **SAME)
+    w0, b0 = rng.normal(size=(3, 2)), rng.normal(size=(1, 2))
+    ours = run_squareone(Adam(lr, decay=decay), w0, b0, quadratic, 6)
+    w, m, c = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+    for t in range(6):
+        w, m, c = f["adam_fewer_passes"](w, quadratic(w), m, c, t,
+                                         sgd["learning_rate"](lr, decay, t))
+        np.testing.assert_allclose(ours[t][0], w, **SAME, err_msg=f"squareone step {t}")
+
+
+@checks("fewer-passes")
+def test_fewer_passes_bias_sums_and_finite_check(rng):
+    f = formulas("fewer-passes")
+    D = rng.normal(size=(7, 4))
+    np.testing.assert_allclose(f["column_sums"](D), D.sum(axis=0, keepdims=True), **SAME)
+    layer = dense64(rng.normal(size=(3, 4)), rng.normal(size=(1, 4)))
+    layer.forward(rng.normal(size=(7, 3)))
+    layer.backward(D)
+    np.testing.assert_allclose(layer.dbiases, f["column_sums"](D), **SAME)
+
+    X = rng.normal(size=(6, 5))
+    assert f["finite_by_row_sums"](X)
+    for bad in (np.nan, np.inf, -np.inf):
+        for index in np.ndindex(X.shape):
+            X_bad = X.copy()
+            X_bad[index] = bad
+            assert not f["finite_by_row_sums"](X_bad)
+    huge = np.full((2, 3), np.finfo(np.float64).max)  # finite, but its sums overflow:
+    assert not f["finite_by_row_sums"](huge)  # why squareone then runs the exact test
