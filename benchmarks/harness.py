@@ -23,8 +23,20 @@ import numpy as np
 USAGE = {"wall": 0.0, "cpu": 0.0}
 
 
+# After a call, BLAS and OpenMP worker threads keep spinning on their cores for a while
+# (OpenBLAS about 0.1 s, Intel OpenMP 0.2 s) before they sleep. Whatever is timed next would
+# share the cores with them: PyTorch's 2-thread inference measured 1.9x slower right after
+# an OpenBLAS call than after a 50 ms pause. So every timed run starts after this pause.
+SETTLE_SECONDS = 0.25
+
+
 def timed(run: Callable[[], object]) -> float:
-    """Return the seconds ``run()`` takes, with the garbage collector off meanwhile."""
+    """Return the seconds ``run()`` takes, with the garbage collector off meanwhile.
+
+    Waits ``SETTLE_SECONDS`` first (untimed), so that no library's idle worker threads are
+    still spinning from the previous run.
+    """
+    time.sleep(SETTLE_SECONDS)
     gc.collect()
     gc.disable()
     try:

@@ -23,6 +23,7 @@ import time
 from functools import partial
 
 import numpy as np
+from harness import SETTLE_SECONDS
 from threadpoolctl import threadpool_limits
 
 SIZES = [784, 128, 128, 10]
@@ -30,16 +31,23 @@ N_PARAMETERS = sum(n_in * n_out + n_out for n_in, n_out in zip(SIZES[:-1], SIZES
 
 
 def median_seconds(runners: dict, repeats: int) -> dict[str, float]:
-    """Median seconds of each zero-argument runner, alternating them round by round."""
-    for run in runners.values():
+    """Median seconds of each zero-argument runner over ``repeats`` back-to-back calls.
+
+    Each runner gets its own block of calls, after a pause: alternating call by call would
+    leave one library's idle BLAS or OpenMP threads spinning on the cores the other one
+    needs (see ``harness.SETTLE_SECONDS``).
+    """
+    seconds = {}
+    for name, run in runners.items():
+        time.sleep(SETTLE_SECONDS)
         run()
-    times: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(repeats):
-        for name, run in runners.items():
+        times = []
+        for _ in range(repeats):
             start = time.perf_counter()
             run()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+            times.append(time.perf_counter() - start)
+        seconds[name] = statistics.median(times)
+    return seconds
 
 
 def products(rows: int) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
