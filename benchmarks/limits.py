@@ -13,6 +13,8 @@ Two tables:
    for each kind of pass Adam needs, in float32 and float64, next to the floor of one
    training step (its matrix products). Adam needs ten such passes per step (see
    ``squareone/optimizers.py``), so their sum is a lower bound for Adam in NumPy.
+3. The bias gradient of each layer for a batch of 128, as ``np.sum(D, axis=0)`` and as the
+   product of a row of ones with ``D`` (what ``Dense.backward`` uses).
 """
 
 from __future__ import annotations
@@ -125,6 +127,21 @@ def pass_table(repeats: int) -> None:
               f"| Adam / floor: {adam[dtype] / floor_step:.2f} |")
 
 
+def bias_sum_table(repeats: int) -> None:
+    print("\n| bias gradient, batch 128 | np.sum(D, axis=0) (us) | ones-row @ D (us) | ratio |")
+    print("|---|---|---|---|")
+    rng = np.random.default_rng(0)
+    ones = np.ones((1, 128), np.float32)
+    for n_out in SIZES[1:]:
+        D = rng.standard_normal((128, n_out), dtype=np.float32)
+        out = np.empty((1, n_out), np.float32)
+        seconds = median_seconds(
+            {"sum": lambda D=D: np.sum(D, axis=0, keepdims=True),
+             "dot": lambda D=D, out=out: np.dot(ones, D, out=out)}, repeats * 10)
+        print(f"| {n_out} neurons | {1e6 * seconds['sum']:.1f} | {1e6 * seconds['dot']:.1f} "
+              f"| {seconds['sum'] / seconds['dot']:.1f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1)
@@ -136,6 +153,7 @@ def main() -> None:
     with threadpool_limits(limits=args.threads):
         gemm_table(args.repeats)
         pass_table(args.repeats)
+        bias_sum_table(args.repeats)
 
 
 if __name__ == "__main__":
