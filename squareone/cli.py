@@ -81,8 +81,6 @@ PRESETS: dict[str, Preset] = {
 _SYNTHETIC_SAMPLES, _SYNTHETIC_VALIDATION_SAMPLES, _SYNTHETIC_CLASSES = 1000, 100, 3
 # sine_data has no randomness: validation uses a different grid of x values.
 _SINE_SAMPLES, _SINE_VALIDATION_SAMPLES = 1000, 300
-# Forward passes over large evaluation sets go in chunks of this many samples.
-_EVALUATION_BATCH = 1024
 
 
 class UsageError(Exception):
@@ -330,7 +328,7 @@ def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
 
 def _print_results(model: sq.Model, data: Data) -> None:
     """Print the loss and accuracy (and R-squared) on the evaluation set: the result lines."""
-    result = model.evaluate(data.X_eval, data.y_eval, batch_size=_EVALUATION_BATCH)
+    result = model.evaluate(data.X_eval, data.y_eval)
     print(f"{data.eval_name} loss: {result['loss']:.4f}")
     print(f"{data.eval_name} accuracy: {result['accuracy']:.3f}")
     if data.regression:
@@ -375,8 +373,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     _check_inputs(model, data.X_eval.shape[1], args.dataset)
     _print_results(model, data)
     print()
-    print(evaluation_report(model, data.X_eval, data.y_eval, class_names=data.class_names,
-                            batch_size=_EVALUATION_BATCH), end="")
+    print(evaluation_report(model, data.X_eval, data.y_eval, class_names=data.class_names), end="")
     return EXIT_OK
 
 

@@ -39,7 +39,13 @@ from squareone.metrics import (
 )
 from squareone.optimizers import Optimizer
 
-__all__ = ["Model", "History", "TrainingDivergedError"]
+__all__ = ["Model", "History", "TrainingDivergedError", "INFERENCE_BATCH_SIZE"]
+
+# ``predict`` and ``evaluate`` pass at most this many samples through the network at once
+# unless told otherwise. One chunk's outputs of a 128-neuron layer (512 KiB in float32) stay in
+# the CPU's L2 cache while the next layer reads them, which measured 5-10% faster than one
+# pass over 10,000 Fashion-MNIST images; memory use also stops growing with ``len(X)``.
+INFERENCE_BATCH_SIZE = 1024
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -416,6 +422,9 @@ class Model:
 
         Parameters
         ----------
+        batch_size : int, optional
+            Samples per forward pass; by default ``INFERENCE_BATCH_SIZE`` (1024). The results
+            do not depend on it beyond float rounding.
         report : bool
             Also return ``"report"``: for a classifier the confusion matrix and per-class
             precision, recall and F1 as printable text (``class_names`` label the rows); for
@@ -446,7 +455,7 @@ class Model:
     def _evaluate_checked(self, X: np.ndarray, y: np.ndarray, batch_size: int | None) -> dict:
         if getattr(self.accuracy, "precision", 0) is None:
             self.accuracy.init(y)
-        batch_size = batch_size or len(X)
+        batch_size = batch_size or INFERENCE_BATCH_SIZE
         loss_sum = correct = compared = 0.0
         for start in range(0, len(X), batch_size):
             batch_y = y[start:start + batch_size]
@@ -462,12 +471,14 @@ class Model:
         """Return the last layer's outputs for ``X`` (probabilities for a softmax model).
 
         ``model.output_layer_activation.predictions(outputs)`` turns them into class ids.
+        ``X`` goes through the network ``batch_size`` rows at a time (by default
+        ``INFERENCE_BATCH_SIZE``, 1024); the outputs do not depend on it beyond float rounding.
         """
         self._require_finalized("predict")
         screen = self._screens_inputs()
         X = self._check_X(X, finite=not screen)
-        batch_size = len(X) if batch_size is None else check_positive_int(batch_size,
-                                                                           "batch_size")
+        batch_size = (INFERENCE_BATCH_SIZE if batch_size is None
+                      else check_positive_int(batch_size, "batch_size"))
         outputs = None
         for start in range(0, len(X), batch_size):
             output = self._predict_batch(X[start:start + batch_size], screen)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import squareone as sq
+from squareone.model import INFERENCE_BATCH_SIZE
 
 
 def classifier(dtype="float32", hidden=16, dropout=None, l2=0.0, optimizer=None, seed=0):
@@ -104,6 +105,22 @@ def test_predict_and_evaluate_are_the_same_in_batches(spiral):
     batched, whole = model.evaluate(X, y, batch_size=32), model.evaluate(X, y)
     assert batched["accuracy"] == whole["accuracy"]
     assert batched["loss"] == pytest.approx(whole["loss"], rel=1e-6)
+
+
+def test_predict_and_evaluate_go_through_large_inputs_in_chunks():
+    rng = np.random.default_rng(3)
+    n = 2 * INFERENCE_BATCH_SIZE + 452
+    X, y = rng.standard_normal((n, 2)), rng.integers(0, 3, n)
+    model = classifier()
+    whole = model.predict(X, batch_size=n)
+    chunked = model.predict(X)
+    # The last chunk is what the first layer saw last: the default did not run all rows at once.
+    assert model.layers[0].output.shape == (452, 16)
+    assert chunked.shape == (n, 3) and chunked.flags.c_contiguous
+    np.testing.assert_allclose(chunked, whole, rtol=1e-6)
+    result = model.evaluate(X, y)
+    assert model.layers[0].output.shape == (452, 16)
+    assert result == pytest.approx(model.evaluate(X, y, batch_size=n), rel=1e-6)
 
 
 def test_validation_split_holds_out_the_last_samples(spiral):
