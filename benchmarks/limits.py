@@ -15,6 +15,11 @@ Two tables:
    ``squareone/optimizers.py``), so their sum is a lower bound for Adam in NumPy.
 3. The bias gradient of each layer for a batch of 128, as ``np.sum(D, axis=0)`` and as the
    product of a row of ones with ``D`` (what ``Dense.backward`` uses).
+4. squareone's Adam step (``Adam.update`` on the flat parameter vector) right after the first
+   layer's two training products, at 1 and 2 BLAS threads: after products that read its
+   weights and wrote its gradient, as in training, and after the same products on other
+   arrays. With 2 threads the other core holds half of the gradient and a copy of the
+   weights, and Adam (NumPy, one core) has to pull them over first.
 """
 
 from __future__ import annotations
@@ -142,6 +147,47 @@ def bias_sum_table(repeats: int) -> None:
               f"| {seconds['sum'] / seconds['dot']:.1f}x |")
 
 
+def cross_core_table(repeats: int) -> None:
+    import squareone as sq
+
+    rng = np.random.default_rng(0)
+    n_inputs, n_neurons = SIZES[:2]
+    param = rng.standard_normal(N_PARAMETERS).astype(np.float32)
+    grad = rng.standard_normal(N_PARAMETERS).astype(np.float32)
+    weights = param[:n_inputs * n_neurons].reshape(n_inputs, n_neurons)
+    dweights = grad[:n_inputs * n_neurons].reshape(n_inputs, n_neurons)
+    other_weights, other_dweights = weights.copy(), dweights.copy()
+    X = rng.standard_normal((128, n_inputs), dtype=np.float32)
+    dZ = rng.standard_normal((128, n_neurons), dtype=np.float32)
+    out = np.empty((128, n_neurons), np.float32)
+    adam = sq.Adam()
+    state = adam.state_for(param)
+
+    def products(W, dW) -> None:
+        np.dot(X, W, out=out)
+        np.dot(X.T, dZ, out=dW)
+
+    def adam_seconds(before) -> float:
+        times = []
+        for _ in range(repeats * 20):
+            before()
+            start = time.perf_counter()
+            adam.update(param, grad, state)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    print("\n| BLAS threads | Adam step after the products on its own arrays (us) "
+          "| after the same products on other arrays (us) | Adam alone (us) |")
+    print("|---|---|---|---|")
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            time.sleep(SETTLE_SECONDS)
+            own = adam_seconds(lambda: products(weights, dweights))
+            other = adam_seconds(lambda: products(other_weights, other_dweights))
+            alone = adam_seconds(lambda: None)
+        print(f"| {threads} | {1e6 * own:.0f} | {1e6 * other:.0f} | {1e6 * alone:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1)
@@ -154,6 +200,7 @@ def main() -> None:
         gemm_table(args.repeats)
         pass_table(args.repeats)
         bias_sum_table(args.repeats)
+    cross_core_table(args.repeats)
 
 
 if __name__ == "__main__":
