@@ -20,6 +20,9 @@ Two tables:
    weights and wrote its gradient, as in training, and after the same products on other
    arrays. With 2 threads the other core holds half of the gradient and a copy of the
    weights, and Adam (NumPy, one core) has to pull them over first.
+5. Inference on 10,000 images at 1 and 2 threads: squareone's ``predict``, the least NumPy
+   code that computes the same outputs (preallocated buffers, in-place bias and ReLU, chunks
+   of 1,024 rows) and PyTorch. Where the bare NumPy code trails PyTorch, so must squareone.
 """
 
 from __future__ import annotations
@@ -188,6 +191,62 @@ def cross_core_table(repeats: int) -> None:
         print(f"| {threads} | {1e6 * own:.0f} | {1e6 * other:.0f} | {1e6 * alone:.0f} |")
 
 
+def bare_numpy_inference(X: np.ndarray, weights: list, biases: list,
+                         chunk: int = 1024) -> np.ndarray:
+    """Softmax outputs of the ReLU network for ``X`` in as few NumPy passes as it takes."""
+    outputs = np.empty((len(X), weights[-1].shape[1]), X.dtype)
+    buffers = {}
+    for start in range(0, len(X), chunk):
+        rows = X[start:start + chunk]
+        if len(rows) not in buffers:
+            buffers[len(rows)] = [np.empty((len(rows), W.shape[1]), X.dtype) for W in weights]
+        activations = rows
+        for W, b, out in zip(weights, biases, buffers[len(rows)]):
+            np.dot(activations, W, out=out)
+            out += b
+            if out is not buffers[len(rows)][-1]:
+                np.maximum(out, 0, out=out)
+            activations = out
+        exp_values = np.ascontiguousarray(activations.T)  # softmax as in squareone
+        exp_values -= exp_values.max(axis=0)
+        np.exp(exp_values, out=exp_values)
+        exp_values /= exp_values.sum(axis=0)
+        outputs[start:start + len(rows)] = exp_values.T
+    return outputs
+
+
+def inference_table(repeats: int) -> None:
+    import torch
+    from bench_squareone import fashion_model
+    from bench_torch import fashion_model as torch_fashion_model
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10_000, SIZES[0]), dtype=np.float32)
+    model = fashion_model()
+    weights = [layer.weights for layer in model.trainable_layers]
+    biases = [layer.biases for layer in model.trainable_layers]
+    np.testing.assert_allclose(bare_numpy_inference(X, weights, biases), model.predict(X),
+                               rtol=1e-4, atol=1e-6)
+    network, X_t = torch_fashion_model(torch.float32), torch.from_numpy(X)
+
+    def torch_predict() -> None:
+        with torch.inference_mode():
+            torch.softmax(network(X_t), dim=1)
+
+    print("\n| inference, 10,000 images, threads | squareone predict (ms) | bare NumPy (ms) "
+          "| PyTorch (ms) | bare NumPy / PyTorch |")
+    print("|---|---|---|---|---|")
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        with threadpool_limits(limits=threads):
+            seconds = median_seconds(
+                {"squareone": lambda: model.predict(X),
+                 "bare": lambda: bare_numpy_inference(X, weights, biases),
+                 "torch": torch_predict}, repeats)
+        print(f"| {threads} | {1e3 * seconds['squareone']:.1f} | {1e3 * seconds['bare']:.1f} "
+              f"| {1e3 * seconds['torch']:.1f} | {seconds['bare'] / seconds['torch']:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1)
@@ -201,6 +260,7 @@ def main() -> None:
         pass_table(args.repeats)
         bias_sum_table(args.repeats)
     cross_core_table(args.repeats)
+    inference_table(args.repeats)
 
 
 if __name__ == "__main__":
