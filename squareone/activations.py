@@ -49,7 +49,7 @@ class Softmax(Activation):
         # many short rows slowly, one small loop each, but combines a few long rows element
         # by element, so with the usual handful of classes the row max and sum below are
         # several times faster this way. The output is a transposed view of that copy.
-        exp_values = np.ascontiguousarray(inputs.T)
+        exp_values = inputs.T.copy()  # C order: one contiguous row per class
         exp_values -= exp_values.max(axis=0)
         np.exp(exp_values, out=exp_values)
         exp_values /= exp_values.sum(axis=0)

@@ -19,8 +19,13 @@ __all__ = ["Layer", "Dense", "Dropout", "WEIGHT_INITS"]
 WEIGHT_INITS = ("nnfs", "he", "glorot", "uniform")
 
 
+def _ones_row(like: np.ndarray) -> np.ndarray:
+    """A (1, len(like)) row of ones in the dtype and array module of ``like``."""
+    return np.asarray(_numpy_ones_row(len(like), like.dtype), like=like)
+
+
 @functools.lru_cache(maxsize=16)
-def _ones_row(length: int, dtype: np.dtype) -> np.ndarray:
+def _numpy_ones_row(length: int, dtype: np.dtype) -> np.ndarray:
     """A read-only (1, length) row of ones, kept for the few batch sizes a run uses."""
     ones = np.ones((1, length), dtype=dtype)
     ones.flags.writeable = False
@@ -165,7 +170,7 @@ class Dense(Layer):
         np.dot(self.inputs.T, dvalues, out=self.dweights)
         # Column sums as a product with a row of ones: BLAS does it several times faster than
         # np.sum(dvalues, axis=0) for these shapes.
-        np.dot(_ones_row(len(dvalues), self.dtype), dvalues, out=self.dbiases)
+        np.dot(_ones_row(dvalues), dvalues, out=self.dbiases)
         self._add_regularization_gradients()
         self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
         return self.dinputs
@@ -244,7 +249,10 @@ class Dropout(Layer):
             self.output = inputs
             return self.output
         keep = 1.0 - self.rate
-        self.binary_mask = _random.keep_mask(self._rng, keep, inputs.shape, inputs.dtype)
+        # Drawn by NumPy's generator (the book's random stream), then moved to the inputs'
+        # array module (np.asarray returns NumPy's mask itself when the inputs are NumPy's).
+        mask = _random.keep_mask(self._rng, keep, inputs.shape, inputs.dtype)
+        self.binary_mask = np.asarray(mask, like=inputs)
         self.binary_mask /= inputs.dtype.type(keep)
         self.output = inputs * self.binary_mask
         return self.output

@@ -93,7 +93,7 @@ class CategoricalCrossentropy(Loss):
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         if y_true.ndim == 1:
-            confidences = y_pred[np.arange(len(y_pred)), y_true]
+            confidences = y_pred[np.arange(len(y_pred), like=y_pred), y_true]
         else:
             confidences = np.sum(y_pred * y_true, axis=1)
         return -np.log(np.clip(confidences, EPSILON, 1 - EPSILON))
@@ -101,7 +101,7 @@ class CategoricalCrossentropy(Loss):
     def backward(self, dvalues: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         samples, labels = dvalues.shape
         if y_true.ndim == 1:
-            y_true = np.eye(labels, dtype=dvalues.dtype)[y_true]
+            y_true = np.eye(labels, dtype=dvalues.dtype, like=dvalues)[y_true]
         self.dinputs = -y_true / np.clip(dvalues, EPSILON, 1 - EPSILON) / samples
         return self.dinputs
 
@@ -188,7 +188,7 @@ class SoftmaxCategoricalCrossentropy(CategoricalCrossentropy):
         samples = len(dvalues)
         self.dinputs = dvalues.copy()
         if y_true.ndim == 1:
-            self.dinputs[np.arange(samples), y_true] -= 1
+            self.dinputs[np.arange(samples, like=dvalues), y_true] -= 1
         else:
             self.dinputs -= y_true
         self.dinputs /= samples

@@ -101,3 +101,89 @@ def check_step_docstring(name: str) -> None:
     assert re.findall("^" + page, docstring, re.M), f"{name}.py links no docs/concepts page"
     for linked in re.findall(page, docstring):
         assert (CONCEPTS / linked).is_file(), f"{name}.py links a missing page: {linked}"
+
+
+class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
+    """A stand-in for the arrays of another array module (a GPU one such as CuPy).
+
+    NumPy's functions and ufuncs reach it through NumPy's dispatch protocols
+    (``__array_function__``, ``__array_ufunc__``; ``like=`` for creation), which is how code
+    written with ``np.`` runs on such arrays. As CuPy does, it refuses to be mixed with plain
+    NumPy arrays and to turn into one implicitly, so a NumPy array that squareone creates in
+    its per-step math, instead of deriving it from the arrays it works on, raises here.
+    """
+
+    def __init__(self, data) -> None:
+        self.data = np.asarray(data)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a DeviceArray does not turn into a NumPy array implicitly")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = _to_host(out)
+        result = getattr(ufunc, method)(*_to_host(inputs), **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return _to_device(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        # np.asarray(host_array, like=device_array) is the explicit copy to the device.
+        copies_from_host = func in (np.asarray, np.array)
+        return _to_device(func(*_to_host(args, copies_from_host), **_to_host(kwargs)))
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # no __array_interface__ and the like: NumPy would copy
+            raise AttributeError(name)
+        value = getattr(self.data, name)
+        if callable(value):
+            return lambda *args, **kwargs: _to_device(value(*_to_host(args),
+                                                            **_to_host(kwargs)))
+        return _to_device(value)
+
+    def __getitem__(self, key):
+        return _to_device(self.data[_to_host(key)])
+
+    def __setitem__(self, key, value) -> None:
+        self.data[_to_host(key)] = _to_host(value)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+
+def _to_host(value, copies_from_host: bool = False):
+    """Unwrap DeviceArrays (recursively); refuse plain NumPy arrays, as CuPy does."""
+    if isinstance(value, DeviceArray):
+        return value.data
+    if isinstance(value, np.ndarray) and not copies_from_host:
+        raise TypeError(f"a NumPy array of shape {value.shape} was mixed with DeviceArrays")
+    if isinstance(value, (tuple, list)):
+        return type(value)(_to_host(item, copies_from_host) for item in value)
+    if isinstance(value, dict):
+        return {key: _to_host(item) for key, item in value.items()}
+    return value
+
+
+def _to_device(value):
+    if isinstance(value, np.ndarray):
+        return DeviceArray(value)
+    if isinstance(value, tuple):
+        return tuple(_to_device(item) for item in value)
+    return value
+
+
+def to_device(*arrays):
+    """DeviceArray copies of NumPy arrays (one, or a tuple for several)."""
+    copies = tuple(DeviceArray(np.array(array)) for array in arrays)
+    return copies[0] if len(copies) == 1 else copies
+
+
+def on_device(layer, names=("weights", "biases", "dweights", "dbiases")):
+    """Move a layer's parameter and gradient arrays to DeviceArrays; return the layer."""
+    for name in names:
+        setattr(layer, name, to_device(getattr(layer, name)))
+    return layer

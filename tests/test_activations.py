@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_gradients_close, numerical_gradient
+from conftest import assert_gradients_close, numerical_gradient, to_device
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -102,3 +102,15 @@ def test_softmax_rows_are_probability_distributions(X):
     distinct = X.shape[1] == 1 or np.all(top_two[:, 1] - top_two[:, 0] > 1e-9)
     if distinct:  # with ties, argmax may pick either maximum
         np.testing.assert_array_equal(np.argmax(output, axis=1), np.argmax(X, axis=1))
+
+
+@pytest.mark.parametrize("activation", [sq.ReLU, sq.Softmax, sq.Sigmoid, sq.Tanh, sq.Linear])
+def test_activations_compute_in_their_inputs_module(activation):
+    """Given another array module's arrays (see conftest.DeviceArray), no NumPy ones appear."""
+    X, upstream = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    host, device = activation(), activation()
+    np.testing.assert_allclose(device.forward(to_device(X)).data, host.forward(X), rtol=1e-12)
+    np.testing.assert_allclose(device.backward(to_device(upstream)).data,
+                               host.backward(upstream), rtol=1e-12)
+    np.testing.assert_array_equal(device.predictions(device.output).data,
+                                  host.predictions(host.output))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_gradients_close, numerical_gradient
+from conftest import assert_gradients_close, numerical_gradient, on_device, to_device
 
 import squareone as sq
 
@@ -146,3 +146,27 @@ def test_dropout_gradient_matches_central_differences_for_a_fixed_mask():
 def test_dropout_rejects_rates_outside_zero_one(rate):
     with pytest.raises((ValueError, TypeError), match="rate"):
         sq.Dropout(rate)
+
+
+@pytest.mark.parametrize("regularizers", [{}, {"weight_regularizer_l1": 0.1,
+                                               "bias_regularizer_l2": 0.2}])
+def test_dense_computes_in_its_arrays_module(regularizers):
+    """Given another array module's arrays (see conftest.DeviceArray), Dense makes no NumPy ones."""
+    host = sq.Dense(4, 3, seed=1, **regularizers)
+    device = on_device(sq.Dense(4, 3, seed=1, **regularizers))
+    X, upstream = rng.normal(size=(6, 4)).astype(np.float32), rng.normal(size=(6, 3))
+    output = device.forward(to_device(X))
+    dinputs = device.backward(to_device(upstream.astype(np.float32)))
+    np.testing.assert_allclose(output.data, host.forward(X), rtol=1e-6)
+    np.testing.assert_allclose(dinputs.data, host.backward(upstream.astype(np.float32)),
+                               rtol=1e-6)
+    for name in ("dweights", "dbiases"):
+        np.testing.assert_allclose(getattr(device, name).data, getattr(host, name), rtol=1e-6)
+
+
+def test_dropout_computes_in_its_arrays_module():
+    host, device = sq.Dropout(0.5, seed=3), sq.Dropout(0.5, seed=3)
+    X = rng.normal(size=(8, 5)).astype(np.float32)
+    output = device.forward(to_device(X), training=True)
+    np.testing.assert_array_equal(output.data, host.forward(X, training=True))
+    np.testing.assert_array_equal(device.backward(to_device(X)).data, host.backward(X))

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_gradients_close, numerical_gradient
+from conftest import assert_gradients_close, numerical_gradient, to_device
 
 import squareone as sq
 
@@ -107,3 +107,27 @@ def test_regression_and_binary_targets_are_checked():
         sq.MeanSquaredError().calculate(np.zeros((3, 1)), np.zeros(2))
     # a 1-D target for a one-output model is accepted, as in Keras
     assert sq.MeanSquaredError().calculate(np.ones((2, 1)), [1.0, 3.0]) == 2.0
+
+
+@pytest.mark.parametrize("make, targets", [
+    (sq.CategoricalCrossentropy, "ids"), (sq.CategoricalCrossentropy, "one-hot"),
+    (sq.SoftmaxCategoricalCrossentropy, "ids"), (sq.SoftmaxCategoricalCrossentropy, "one-hot"),
+    (sq.BinaryCrossentropy, "binary"), (sq.MeanSquaredError, "values"),
+    (sq.MeanAbsoluteError, "values"),
+])
+def test_losses_compute_in_their_inputs_module(make, targets):
+    """Given another array module's arrays (see conftest.DeviceArray), no NumPy ones appear."""
+    y_pred = _probabilities(6, 3)
+    y_true = {"ids": rng.integers(0, 3, 6), "one-hot": np.eye(3)[rng.integers(0, 3, 6)],
+              "binary": rng.integers(0, 2, (6, 3)).astype(float),
+              "values": rng.normal(size=(6, 3))}[targets]
+    host, device = make(), make()
+    np.testing.assert_allclose(_host(device.forward(*to_device(y_pred, y_true))),
+                               host.forward(y_pred, y_true), rtol=1e-12)
+    np.testing.assert_allclose(device.backward(*to_device(y_pred, y_true)).data,
+                               host.backward(y_pred, y_true), rtol=1e-12)
+
+
+def _host(value):
+    """NumPy data of a DeviceArray; a Python number stays as it is."""
+    return getattr(value, "data", value)

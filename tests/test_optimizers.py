@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import to_device
 
 import squareone as sq
 
@@ -136,3 +137,17 @@ def test_float32_parameters_stay_float32():
 def test_bad_hyperparameters_are_rejected(make, fragment):
     with pytest.raises((ValueError, TypeError), match=fragment):
         make()
+
+
+@pytest.mark.parametrize("make", [lambda: sq.SGD(0.1), lambda: sq.SGD(0.1, momentum=0.9),
+                                  lambda: sq.Adagrad(0.1), lambda: sq.RMSprop(0.01),
+                                  lambda: sq.Adam(0.01)])
+def test_optimizers_compute_in_their_parameters_module(make):
+    """Given another array module's arrays (see conftest.DeviceArray), no NumPy ones appear."""
+    host, device = make(), make()
+    w, g = np.array(W0), np.array([0.3, -0.2, 0.1])
+    w_device, g_device = to_device(w, g)
+    for _ in range(3):
+        host.update(w, g, host.state_for(w))
+        device.update(w_device, g_device, device.state_for(w_device))
+    np.testing.assert_allclose(w_device.data, w, rtol=1e-12)
