@@ -182,6 +182,12 @@ def to_device(*arrays):
     return copies[0] if len(copies) == 1 else copies
 
 
+def from_device(value) -> np.ndarray:
+    """The NumPy data of a DeviceArray; fails for a plain NumPy array (the math left the module)."""
+    assert isinstance(value, DeviceArray), f"expected a DeviceArray, got {type(value).__name__}"
+    return value.data
+
+
 def on_device(layer, names=("weights", "biases", "dweights", "dbiases")):
     """Move a layer's parameter and gradient arrays to DeviceArrays; return the layer."""
     for name in names:

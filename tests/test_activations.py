@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_gradients_close, numerical_gradient, to_device
+from conftest import assert_gradients_close, from_device, numerical_gradient, to_device
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -109,8 +109,9 @@ def test_activations_compute_in_their_inputs_module(activation):
     """Given another array module's arrays (see conftest.DeviceArray), no NumPy ones appear."""
     X, upstream = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
     host, device = activation(), activation()
-    np.testing.assert_allclose(device.forward(to_device(X)).data, host.forward(X), rtol=1e-12)
-    np.testing.assert_allclose(device.backward(to_device(upstream)).data,
+    np.testing.assert_allclose(from_device(device.forward(to_device(X))), host.forward(X),
+                               rtol=1e-12)
+    np.testing.assert_allclose(from_device(device.backward(to_device(upstream))),
                                host.backward(upstream), rtol=1e-12)
-    np.testing.assert_array_equal(device.predictions(device.output).data,
+    np.testing.assert_array_equal(from_device(device.predictions(device.output)),
                                   host.predictions(host.output))

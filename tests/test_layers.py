@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_gradients_close, numerical_gradient, on_device, to_device
+from conftest import assert_gradients_close, from_device, numerical_gradient, on_device, to_device
 
 import squareone as sq
 
@@ -157,16 +157,17 @@ def test_dense_computes_in_its_arrays_module(regularizers):
     X, upstream = rng.normal(size=(6, 4)).astype(np.float32), rng.normal(size=(6, 3))
     output = device.forward(to_device(X))
     dinputs = device.backward(to_device(upstream.astype(np.float32)))
-    np.testing.assert_allclose(output.data, host.forward(X), rtol=1e-6)
-    np.testing.assert_allclose(dinputs.data, host.backward(upstream.astype(np.float32)),
+    np.testing.assert_allclose(from_device(output), host.forward(X), rtol=1e-6)
+    np.testing.assert_allclose(from_device(dinputs), host.backward(upstream.astype(np.float32)),
                                rtol=1e-6)
     for name in ("dweights", "dbiases"):
-        np.testing.assert_allclose(getattr(device, name).data, getattr(host, name), rtol=1e-6)
+        np.testing.assert_allclose(from_device(getattr(device, name)), getattr(host, name),
+                                   rtol=1e-6)
 
 
 def test_dropout_computes_in_its_arrays_module():
     host, device = sq.Dropout(0.5, seed=3), sq.Dropout(0.5, seed=3)
     X = rng.normal(size=(8, 5)).astype(np.float32)
     output = device.forward(to_device(X), training=True)
-    np.testing.assert_array_equal(output.data, host.forward(X, training=True))
-    np.testing.assert_array_equal(device.backward(to_device(X)).data, host.backward(X))
+    np.testing.assert_array_equal(from_device(output), host.forward(X, training=True))
+    np.testing.assert_array_equal(from_device(device.backward(to_device(X))), host.backward(X))
