@@ -1,0 +1,37 @@
+"""``squareone evaluate``: a saved model's loss, accuracy and report on a data set."""
+
+from __future__ import annotations
+
+import argparse
+
+from squareone.cli.common import (
+    EXIT_OK,
+    add_data_options,
+    check_inputs,
+    load_model_file,
+    print_results,
+)
+from squareone.cli.data import load_data
+from squareone.metrics import evaluation_report
+
+
+def add_parser(commands) -> None:
+    """Add the command to the subcommands ``commands``."""
+    evaluate = commands.add_parser("evaluate", help="evaluate a saved model on a data set",
+                                   description="Print the loss, the accuracy and a "
+                                   "classification report (or regression errors) on the test "
+                                   "set, or on fresh validation data for the synthetic sets.")
+    evaluate.add_argument("model", help="a model file written by squareone train")
+    add_data_options(evaluate, "spiral")
+    evaluate.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model_file(args.model)
+    data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
+                     download=args.download)
+    check_inputs(model, data.X_eval.shape[1], args.dataset)
+    print_results(model, data)
+    print()
+    print(evaluation_report(model, data.X_eval, data.y_eval, class_names=data.class_names), end="")
+    return EXIT_OK
