@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from squareone._extras import require
 from squareone._validation import check_positive_int, check_same_length
 from squareone.metrics import _class_ids, r2_score
 
@@ -46,11 +47,7 @@ _CELL_INCHES = (1.5, 1.8)
 
 def _new_figure(figsize: tuple[float, float], dpi: float):
     """Return a matplotlib Figure of ``figsize`` inches at ``dpi``, or explain how to get one."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as error:
-        raise ImportError("squareone's plots need matplotlib, which is not installed: "
-                          "pip install squareone[plot]") from error
+    Figure = require("matplotlib.figure", "plot", "squareone.plots").Figure
     return Figure(figsize=figsize, dpi=dpi, layout="constrained")
 
 
