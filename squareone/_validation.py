@@ -48,14 +48,29 @@ def check_number(value, name: str, *, low: float = 0.0, low_inclusive: bool = Tr
 
 def check_array(values, name: str, *, dtype=None, ndim: int | None = None,
                 finite: bool = True) -> np.ndarray:
-    """Return ``values`` as a non-empty, numeric array (cast to ``dtype`` if given).
+    """Return ``values`` as a non-empty array of real numbers (cast to ``dtype`` if given).
 
-    With ``finite`` (the default) NaN and infinite values are refused as well.
+    Integers, floats and booleans (0 and 1) are real numbers. Complex numbers, strings,
+    Python objects, dates and other dtypes raise ``TypeError``: casting them would drop the
+    imaginary part (with only a NumPy warning) or fail deep inside the network. With
+    ``finite`` (the default) NaN and infinite values are refused as well.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not an array of real numbers.
+    ValueError
+        If it is ragged (rows of different lengths), has another number of dimensions than
+        ``ndim``, is empty, or holds NaN or infinite values with ``finite``.
     """
-    array = np.asarray(values)
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
-                                     or array.dtype == np.bool_):
-        raise TypeError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged nested lists: NumPy cannot make one array
+        raise ValueError(f"{name} must be a rectangular array of numbers, but NumPy cannot "
+                         f"make one array of it: {error}") from None
+    if not _is_real(array.dtype):
+        raise TypeError(f"{name} must hold numbers (real: integers, floats or booleans), got "
+                        f"an array of dtype {array.dtype}")
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got an array of shape {array.shape}")
     if array.size == 0:
@@ -66,6 +81,12 @@ def check_array(values, name: str, *, dtype=None, ndim: int | None = None,
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite numbers")
     return array
+
+
+def _is_real(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` holds real numbers: integers, floats or booleans, not complex."""
+    return dtype == np.bool_ or (np.issubdtype(dtype, np.number)
+                                 and not np.issubdtype(dtype, np.complexfloating))
 
 
 def all_finite(array: np.ndarray) -> bool:
