@@ -36,6 +36,11 @@ def load_image(
 ) -> np.ndarray:
     """Read one image file as a uint8 grayscale array, Fashion-MNIST style.
 
+    Every mode Pillow reads is scaled to 0..255: 1-bit and 8-bit images as they
+    are, colour by luminance, transparent areas as white, 16-bit grayscale
+    from 0..65535, 32-bit integers as 16-bit (or their own range when wider),
+    and floats from 0..1 (or their own range when wider).
+
     Parameters
     ----------
     path : str or os.PathLike
@@ -61,9 +66,12 @@ def load_image(
     ------
     FileNotFoundError
         If `path` does not exist.
+    PermissionError
+        If `path` may not be read.
     ValueError
-        If `path` is not an image Pillow can read, or `size` / `invert` are
-        invalid.
+        If `path` is not a file, not an image Pillow can read (or one too
+        large to decode safely: a "decompression bomb"), or `size` / `invert`
+        are invalid.
     """
     _check_size(size)
     _check_invert(invert)
@@ -124,29 +132,64 @@ def load_images(
 
 def _read_grayscale(path: Path) -> np.ndarray:
     """Decode `path` into a uint8 (height, width) array with clear errors."""
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"image file not found: {path}")
-    try:
-        with Image.open(path) as image:
-            # Phone photos are often stored sideways with an EXIF "rotate me" tag.
-            image = ImageOps.exif_transpose(image)
-            # np.array copies: np.asarray would give a read-only view of Pillow's buffer.
-            return np.array(_to_grayscale(image), dtype=np.uint8)
-    except UnidentifiedImageError as exc:
-        raise ValueError(f"{path} is not an image file Pillow can read") from exc
-    except OSError as exc:  # e.g. a PNG cut short: Pillow raises OSError while decoding
-        raise ValueError(f"{path} could not be decoded as an image: {exc}") from exc
+    if not path.is_file():
+        raise ValueError(f"{path} is not an image file: it is a directory or another "
+                         "special file")
+    # Opened here, outside the decoding below, so that a file we may not read is reported as
+    # unreadable (PermissionError, naming it), not as an image Pillow cannot decode.
+    with open(path, "rb") as file:
+        try:
+            with Image.open(file) as image:
+                # Phone photos are often stored sideways with an EXIF "rotate me" tag.
+                image = ImageOps.exif_transpose(image)
+                return _to_grayscale(image)
+        except Image.DecompressionBombError as exc:
+            raise ValueError(f"{path} is too large to decode safely ({exc})") from None
+        except UnidentifiedImageError as exc:
+            raise ValueError(f"{path} is not an image file Pillow can read") from exc
+        except OSError as exc:  # e.g. a PNG cut short: Pillow raises OSError while decoding
+            raise ValueError(f"{path} could not be decoded as an image: {exc}") from exc
 
 
-def _to_grayscale(image: Image.Image) -> Image.Image:
-    """Convert to 8-bit grayscale, putting transparent areas on white."""
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+#: Modes whose pixels are not 8-bit: 16-bit grayscale, 32-bit integers and 32-bit floats.
+_HIGH_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+
+
+def _to_grayscale(image: Image.Image) -> np.ndarray:
+    """Convert to 8-bit grayscale (0 black, 255 white), putting transparent areas on white."""
+    if image.mode in _HIGH_DEPTH_MODES:
+        # Pillow's convert("L") clips these to 0..255, so a 16-bit photo came out nearly
+        # all white; they are scaled instead.
+        return _scale_to_uint8(np.asarray(image), image.mode)
+    if image.mode == "LAB":  # Pillow converts LAB to nothing else; its L is the lightness
+        image = image.getchannel("L")
+    if image.mode == "La":  # premultiplied alpha: Pillow converts it only to LA
+        image = image.convert("LA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in image.info:
         # Converting RGBA straight to "L" drops alpha and leaves transparent
         # pixels with whatever (usually black) colour they store. Showing them
         # on white, as a viewer does, keeps a drawing and its background apart.
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, image.convert("RGBA"))
-    return image.convert("L")
+    # np.array copies: np.asarray would give a read-only view of Pillow's buffer.
+    return np.array(image.convert("L"), dtype=np.uint8)
+
+
+def _scale_to_uint8(pixels: np.ndarray, mode: str) -> np.ndarray:
+    """Scale high-depth gray levels linearly to 0..255.
+
+    16-bit images span 0..65535. Mode ``I`` (32-bit integers, as some files and older
+    Pillows give 16-bit PNGs) is taken as 16-bit when its values fit, and ``F`` (floats) as
+    0..1 when they fit; otherwise their own minimum and maximum become black and white.
+    """
+    values = np.nan_to_num(pixels.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    low, high = 0.0, 1.0 if mode == "F" else 65535.0
+    if mode in ("I", "F") and (values.min() < low or values.max() > high):
+        low, high = float(values.min()), float(values.max())
+    scale = 255.0 / (high - low) if high > low else 0.0
+    return np.rint((values - low) * scale).clip(0, 255).astype(np.uint8)
 
 
 def _has_light_background(pixels: np.ndarray) -> bool:
