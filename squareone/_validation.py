@@ -114,3 +114,17 @@ def check_same_length(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: s
     if len(X) != len(y):
         raise ValueError(f"{x_name} and {y_name} must hold the same number of samples, "
                          f"got len({x_name})={len(X)} and len({y_name})={len(y)}")
+
+
+def shorten(text: str, limit: int = 400) -> str:
+    """Return ``text``, with its middle left out if it is longer than ``limit`` characters.
+
+    Error messages echo values from files and command lines; a 1 MB string must not become a
+    1 MB message. The start and the end are kept: they say what was wrong and what was
+    expected.
+    """
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{text[:head]} ... [{len(text) - head - tail:,} characters left out] ... " \
+           f"{text[-tail:]}"

@@ -12,12 +12,14 @@ squareone's own classes (never imported or evaluated), with their arguments rest
 plain JSON numbers, strings, booleans and nulls and then checked by the constructors. Any
 problem raises a ``ValueError`` that names the file and what is wrong.
 
-File format ``"squareone-model"``, version 1
+File format ``"squareone-model"``, version 2
 --------------------------------------------
 Metadata key ``"squareone"`` holds a JSON object::
 
-    {"format": "squareone-model", "format_version": 1, "squareone_version": "0.1.0",
+    {"format": "squareone-model", "format_version": 2, "squareone_version": "0.1.0",
      "dtype": "float32",
+     "dataset": "mnist" or null,
+     "class_names": ["0", "1", ...] or null,
      "layers": [{"class": "Dense", "config": {"n_inputs": 2, "n_neurons": 64}},
                 {"class": "ReLU", "config": {}}, ...],
      "loss": {"class": "CategoricalCrossentropy", "config": {}} or null,
@@ -27,6 +29,9 @@ Metadata key ``"squareone"`` holds a JSON object::
                    "iterations": 300, "current_learning_rate": 0.05} or null}
 
 ``config`` is what each object's ``config()`` returns: its constructor arguments.
+``dataset`` and ``class_names`` are the model's attributes of those names: what it was trained
+on and the name of each output class (null when unknown). Version 2 added them; version 1
+files load with both None.
 ``learned_precision`` is present when a ``RegressionAccuracy`` learned its precision from the
 training targets; ``iterations`` and ``current_learning_rate`` when the optimizer state was
 saved. Tensors:
@@ -59,7 +64,7 @@ import safetensors.numpy
 from safetensors import SafetensorError
 
 import squareone
-from squareone._validation import check_number
+from squareone._validation import check_number, shorten
 from squareone.activations import Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from squareone.layers import Dense, Dropout
 from squareone.losses import (
@@ -79,7 +84,7 @@ __all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
 MODEL_FORMAT = "squareone-model"
 PARAMETERS_FORMAT = "squareone-parameters"
 #: The newest format version this squareone writes and reads.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: The one safetensors metadata key we use (safetensors metadata maps strings to strings).
 METADATA_KEY = "squareone"
 
@@ -156,6 +161,7 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     model._require_finalized("save")
     metadata = {
         **_header(MODEL_FORMAT, model),
+        **_describe_data(model),
         "layers": [_describe("layer", layer) for layer in model.layers],
         "loss": _describe("loss", model.loss),
         "accuracy": _describe_accuracy(model.accuracy),
@@ -195,7 +201,7 @@ def load_model(path: str | os.PathLike) -> Model:
     try:
         return _load_model(path)
     except _Invalid as problem:
-        raise ValueError(f"cannot load {str(path)!r}: {problem}") from None
+        raise ValueError(f"cannot load {str(path)!r}: {shorten(str(problem))}") from None
 
 
 def save_parameters(model: Model, path: str | os.PathLike) -> None:
@@ -244,7 +250,8 @@ def load_parameters(model: Model, path: str | os.PathLike) -> None:
     try:
         values = _read_parameters(model, path)
     except _Invalid as problem:
-        raise ValueError(f"cannot load parameters from {str(path)!r}: {problem}") from None
+        raise ValueError(f"cannot load parameters from {str(path)!r}: "
+                         f"{shorten(str(problem))}") from None
     for name, param in _named_parameters(model).items():
         np.copyto(param, values[name], casting="same_kind")
 
@@ -280,6 +287,56 @@ def _json_config(config: dict, name: str) -> dict:
                             "string, boolean or None")
         plain[key] = value
     return plain
+
+
+def _describe_data(model: Model) -> dict:
+    """Return ``{"dataset": ..., "class_names": [...]}``, checking the model's attributes."""
+    dataset = getattr(model, "dataset", None)
+    class_names = getattr(model, "class_names", None)
+    try:
+        _check_data(dataset, None if class_names is None else list(class_names), model)
+    except _Invalid as problem:
+        raise ValueError(f"cannot save the model: {problem}") from None
+    return {"dataset": dataset,
+            "class_names": None if class_names is None else list(class_names)}
+
+
+#: Longest data set name and class name a file may hold: names are printed, not paragraphs.
+_MAX_NAME_LENGTH = 100
+
+
+def _check_data(dataset, class_names, model: Model) -> None:
+    """Check ``model.dataset`` and ``model.class_names`` (when saving or loading)."""
+    names = [] if dataset is None else [("dataset", dataset)]
+    names += [(f"class_names[{index}]", name) for index, name in enumerate(class_names or ())]
+    for where, name in names:
+        # Names are printed to terminals: no control characters (escape sequences).
+        if not (isinstance(name, str) and 0 < len(name) <= _MAX_NAME_LENGTH
+                and name.isprintable()):
+            raise _Invalid(f"{where} must be a printable string of 1 to {_MAX_NAME_LENGTH} "
+                           f"characters, got {shorten(repr(name), 80)}")
+    if class_names is None:
+        return
+    output = model.layers[-1]
+    if not isinstance(output, (Softmax, Sigmoid)):
+        raise _Invalid(f"class_names are for classifiers; this model's output layer is "
+                       f"{type(output).__name__}, not Softmax or Sigmoid")
+    # A binary classifier has one sigmoid output and two classes.
+    expected = 2 if model.n_outputs == 1 else model.n_outputs
+    if len(class_names) != expected:
+        raise _Invalid(f"class_names has {len(class_names)} names but the model has "
+                       f"{expected} classes")
+
+
+def _restore_data(model: Model, metadata: dict) -> None:
+    """Set ``model.dataset`` and ``model.class_names`` from the file (None in version 1)."""
+    dataset = _field(metadata, "dataset", (str, type(None)), "metadata") \
+        if "dataset" in metadata else None
+    class_names = _field(metadata, "class_names", (list, type(None)), "metadata") \
+        if "class_names" in metadata else None
+    _check_data(dataset, class_names, model)
+    model.dataset = dataset
+    model.class_names = None if class_names is None else tuple(class_names)
 
 
 def _describe_accuracy(accuracy) -> dict | None:
@@ -499,6 +556,7 @@ def _load_model(path: Path) -> Model:
     if resumable:
         _restore_progress(model.optimizer, roles["optimizer"])
     _restore_tensors(model, tensors, resumable)
+    _restore_data(model, metadata)
     return model
 
 

@@ -221,7 +221,7 @@ def test_file_layout(tmp_path) -> None:
         names = set(file.keys())
 
     assert metadata["format"] == "squareone-model"
-    assert metadata["format_version"] == FORMAT_VERSION == 1
+    assert metadata["format_version"] == FORMAT_VERSION == 2
     assert metadata["squareone_version"] == sq.__version__
     assert metadata["dtype"] == "float32"
     assert metadata["layers"] == [
@@ -455,8 +455,8 @@ def _set(*keys_and_value):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (_set("format_version", 2),
-     r"written by a newer squareone \(0\.1\.0\); format version 2, this version reads up to 1"),
+    (_set("format_version", 3),
+     r"written by a newer squareone \(0\.1\.0\); format version 3, this version reads up to 2"),
     (_set("format_version", 0), "format_version must be a positive integer"),
     (_set("format_version", "1"), "format_version must be a positive integer"),
     (_set("format", "squareone-parameters"), "parameters only.*load_parameters"),
@@ -558,7 +558,7 @@ def test_parameters_round_trip(tmp_path) -> None:
     _assert_same_parameters(other, model)
     np.testing.assert_array_equal(other.predict(X), model.predict(X))
     metadata = _metadata(path)
-    assert metadata == {"format": "squareone-parameters", "format_version": 1,
+    assert metadata == {"format": "squareone-parameters", "format_version": 2,
                         "squareone_version": sq.__version__, "dtype": "float32"}
     with safe_open(path, framework="np") as file:
         assert sorted(file.keys()) == ["layers.0.biases", "layers.0.weights",

@@ -36,6 +36,15 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         The dtype of parameters and of the data inside the model. Inputs are cast to it once,
         when they enter ``train``, ``evaluate`` or ``predict``.
 
+    Attributes
+    ----------
+    dataset : str or None
+        The name of the data set the model was trained on (e.g. ``"mnist"``), if known.
+    class_names : tuple of str or None
+        The name of each output class, in class-id order, if known. Both are saved with the
+        model (:func:`squareone.io.save_model`) and used by ``squareone predict`` and
+        ``squareone evaluate``; ``save`` checks there is one name per class.
+
     Examples
     --------
     >>> import squareone as sq
@@ -56,6 +65,10 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         self.optimizer: Optimizer | None = None
         self.accuracy: Accuracy | None = None
         self.finalized = False
+        # What the model learned from, saved in its file so that predictions can be named
+        # and data sets checked: set by ``squareone train`` or by the user; None if unknown.
+        self.dataset: str | None = None
+        self.class_names: tuple[str, ...] | None = None
 
     # --- building -------------------------------------------------------------------------
 
