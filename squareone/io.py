@@ -171,7 +171,7 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     tensors = dict(parameters)
     if include_optimizer and model.optimizer is not None:
         tensors.update(_optimizer_state(model))
-    _write_atomically(Path(path), _serialize(tensors, metadata))
+    _write_naming_path(Path(path), _serialize(tensors, metadata))
 
 
 def load_model(path: str | os.PathLike) -> Model:
@@ -218,8 +218,8 @@ def save_parameters(model: Model, path: str | os.PathLike) -> None:
         Where to write; its directory must exist.
     """
     model._require_finalized("save_parameters")
-    _write_atomically(Path(path), _serialize(_named_parameters(model),
-                                             _header(PARAMETERS_FORMAT, model)))
+    _write_naming_path(Path(path), _serialize(_named_parameters(model),
+                                              _header(PARAMETERS_FORMAT, model)))
 
 
 def load_parameters(model: Model, path: str | os.PathLike) -> None:
@@ -405,6 +405,17 @@ def _serialize(tensors: dict[str, np.ndarray], metadata: dict) -> bytes:
     # safetensors copies raw memory, so every array must be contiguous.
     contiguous = {name: np.ascontiguousarray(array) for name, array in tensors.items()}
     return safetensors.numpy.save(contiguous, metadata={METADATA_KEY: text})
+
+
+def _write_naming_path(path: Path, data: bytes) -> None:
+    """:func:`_write_atomically`, with ``path`` named in every OSError (a full disk fails a
+    write or fsync, whose error names no file)."""
+    try:
+        _write_atomically(path, data)
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

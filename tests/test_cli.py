@@ -299,7 +299,8 @@ def spiral_model(spiral_run):
     (["train", "--dataset", "mnist", "--data-dir", "{empty}", "--no-download"], 1),
     (["info", "missing.squareone"], 1),
     (["info", "{corrupt}"], 1),
-    (["evaluate", "{spiral}", "--dataset", "sine"], 1),
+    (["evaluate", "{spiral}", "--dataset", "sine"], 2),  # not its data set: refused
+    (["evaluate", "{spiral}", "--dataset", "sine", "--force"], 1),  # 2 features, sine has 1
     (["predict", "{spiral}", "image.png"], 1),
     (["predict", "{fashion}", "missing.png"], 1),
     (["predict", "{fashion}", "{corrupt}"], 1),

@@ -12,10 +12,12 @@
 (:data:`PRESETS`); every option overrides them.
 
 Problems (a missing file, a bad option, a corrupt model file, a data set that cannot be found)
-are reported as one line on stderr, ``squareone: error: ...``, with exit status 1, or 2 for
-bad usage. Ctrl-C during training stops after the current step; the model is still evaluated
-and saved, and the exit status is 130. Set the environment variable ``SQUAREONE_DEBUG=1`` to
-get a traceback instead of the one-line message.
+are reported as one line on stderr, ``squareone: error: ...``, naming the option and the value
+as typed, with exit status 1, or 2 for bad usage; warnings are one line each, after the
+results. Ctrl-C during training stops after the current step; the model is still evaluated
+and saved, and the exit status is 130. When the reader of the output goes away (``| head``),
+the command stops quietly with status 141. ``--debug`` (or the environment variable
+``SQUAREONE_DEBUG=1``) shows tracebacks and warnings as Python prints them.
 """
 
 from __future__ import annotations
@@ -23,19 +25,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import squareone as sq
 from squareone.cli import evaluate, info, predict, train
 from squareone.cli.common import (
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    CommandWarning,
     Parser,
     UsageError,
     fail,
     one_line,
+    print_warning,
 )
 from squareone.cli.data import PRESETS, Data, Preset, load_data
 from squareone.cli.train import build_model
@@ -64,18 +70,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 on success, 1 after an error, 2 for bad usage, 130 after Ctrl-C.
+        The exit status: 0 on success, 1 after an error, 2 for bad usage, 130 after Ctrl-C,
+        141 when the reader of the output went away (``squareone info m | head -1``).
     """
-    debug = bool(os.environ.get("SQUAREONE_DEBUG"))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    if os.environ.get("SQUAREONE_DEBUG") or "--debug" in options:
+        return _run(argv, debug=True)  # warnings and tracebacks as Python shows them
+    # Otherwise warnings (NumPy's overflow warnings, with their source lines) must not come
+    # between the user and the one-line result: each distinct one becomes one line at the end
+    # of a run that succeeds, and is dropped when the run fails (the error says what matters).
+    shown: dict[str, None] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # once per place in the code, not once per step
+        warnings.showwarning = lambda message, category, *_, **__: shown.setdefault(
+            one_line(message) if category is CommandWarning
+            else f"{one_line(message)} ({category.__name__})")
+        status = _run(argv, debug=False)
+    if status in (EXIT_OK, EXIT_INTERRUPTED):
+        for message in list(shown)[:_MAX_WARNINGS]:
+            print_warning(message)
+    return status
+
+
+#: The most warnings printed after a run; the rest are left to ``--debug``.
+_MAX_WARNINGS = 5
+
+
+def _run(argv: list[str], debug: bool) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not at exit as a traceback
+        return status
     except SystemExit as exit_:  # --help and --version
         return exit_.code if isinstance(exit_.code, int) else EXIT_OK
     except UsageError as error:
-        return fail(f"{one_line(error)} (see squareone --help)", EXIT_USAGE)
+        command = error.command or (f"squareone {args.command}" if args else "squareone")
+        return fail(f"{one_line(error)} (see {command} --help)", EXIT_USAGE)
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except (OSError, ValueError, TypeError, RuntimeError, ArithmeticError,
             ImportError) as error:
         if debug:
@@ -84,8 +122,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug: still one line, but say what it was
         if debug:
             raise
-        return fail(f"unexpected {type(error).__name__}: {one_line(error)} (set "
-                     "SQUAREONE_DEBUG=1 for the traceback)", EXIT_ERROR)
+        return fail(f"unexpected {type(error).__name__}: {one_line(error)} (run with --debug "
+                    "for the traceback)", EXIT_ERROR)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that Python's last flush at exit does not fail."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (captured by a test)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
 
 
 if __name__ == "__main__":

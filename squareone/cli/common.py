@@ -5,20 +5,39 @@ from __future__ import annotations
 
 import argparse
 import math
+import stat
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import squareone as sq
+from squareone._validation import shorten
 from squareone.cli.data import DATASETS, Data
 from squareone.metrics import r2_score
 
-#: Exit statuses: success, a reported error, bad usage (as argparse), interrupted by Ctrl-C.
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Exit statuses: success, a reported error, bad usage (as argparse), interrupted by Ctrl-C,
+#: and the output pipe closed by its reader (128 + SIGPIPE, as a shell reports for ``cat``).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+
+#: The longest error line: values echoed from files and command lines are cut to fit.
+MESSAGE_LIMIT = 1000
 
 
 class UsageError(Exception):
-    """A bad command line; reported in one line with exit status 2."""
+    """A bad command line; reported in one line with exit status 2.
+
+    ``command`` (e.g. ``"squareone train"``) names the ``--help`` to read.
+    """
+
+    def __init__(self, message: str, command: str | None = None) -> None:
+        super().__init__(message)
+        self.command = command
+
+
+def quoted(value: str) -> str:
+    """A value as typed, quoted, with control characters escaped and its middle cut if long."""
+    return shorten(repr(value), 200)
 
 
 def printer(quiet: bool) -> Callable[[str], None]:
@@ -37,20 +56,29 @@ def number(kind: type, low: float, high: float | None = None, *, low_inclusive: 
     left, right = "[" if low_inclusive else "(", "]" if high_inclusive else ")"
     bounds = f"in {left}{low}, {'inf' if high is None else high}{right}"
 
+    expected = f"expected {'an integer' if kind is int else 'a number'} {bounds}"
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected {kind.__name__} {bounds}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{expected}, got {quoted(text)}") from None
         too_low = value < low if low_inclusive else value <= low
         too_high = high is not None and (value > high if high_inclusive else value >= high)
         if too_low or too_high or not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a number {bounds}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{expected}, got {quoted(text)}")
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in its messages
     return parse
+
+def folder(text: str) -> str:
+    """An argparse type: a folder, which need not exist yet (data is downloaded into it)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder, got an empty path")
+    if Path(text).expanduser().exists() and not Path(text).expanduser().is_dir():
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is a file, not a folder")
+    return text
 
 def layer_sizes(text: str) -> tuple[int, ...]:
     """An argparse type: comma-separated positive layer widths, e.g. ``128,128``."""
@@ -60,31 +88,81 @@ def layer_sizes(text: str) -> tuple[int, ...]:
         sizes = ()
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive integers such as "
-                                         f"128,128, got {text!r}")
+                                         f"128,128, got {quoted(text)}")
     return sizes
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors become a UsageError (one line, exit status 2)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # On every command, before or after its name; main() looks for it before parsing.
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="show tracebacks and warnings in full (or set SQUAREONE_DEBUG=1)")
+
     def error(self, message: str):
-        raise UsageError(message)
+        raise UsageError(message, self.prog)
 
 def add_data_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument("--dataset", choices=DATASETS, default=default,
-                        help=f"data set (default: {default})" if default else "data set")
-    parser.add_argument("--data-dir", metavar="DIR",
+                        help=f"data set (default: {default or 'the one it was trained on'})")
+    parser.add_argument("--data-dir", metavar="DIR", type=folder,
                         help="folder holding fashion-mnist/ and mnist/ (default: "
                              "$SQUAREONE_DATA, else ~/.cache/squareone)")
     parser.add_argument("--no-download", dest="download", action="store_false",
                         help="fail instead of downloading missing image files")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=number(int, 0), default=0,
                         help="seed of the synthetic data, the weights and the shuffling "
                              "(default: 0)")
 
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="go on even if --dataset is not the data set the model was "
+                             "trained on")
+
 def load_model_file(path: str) -> sq.Model:
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"model file not found: {path}")
+    """Load the MODEL argument, saying in the user's terms what it is if not a model file."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"model file {quoted(path)} not found") from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"model file {quoted(path)} is a folder; give the file "
+                                "written by squareone train")
+    if not stat.S_ISREG(mode):  # a pipe or a device: reading could block or never end
+        raise ValueError(f"model file {quoted(path)} is not a regular file (a pipe, a device "
+                         "or a socket)")
     return sq.Model.load(path)
+
+def check_dataset(model: sq.Model, dataset: str | None, force: bool, path: str) -> None:
+    """Refuse (or with ``force`` warn) when ``--dataset`` is not what the model learned from.
+
+    A model file written before squareone recorded data sets gets a warning instead.
+    """
+    if dataset is None or model.dataset == dataset:
+        return
+    if model.dataset is None:
+        warn(f"{path} does not record the data set it was trained on (it was saved by an "
+             f"older squareone); make sure --dataset {dataset} is that one")
+        return
+    message = (f"the model in {path} was trained on {model.dataset}, not --dataset "
+               f"{dataset}; its classes and accuracy there would mean nothing")
+    if not force:
+        raise UsageError(f"{message}; add --force to go on anyway")
+    warn(message)
+
+class CommandWarning(UserWarning):
+    """A warning of the command line itself, printed as its message alone."""
+
+
+def warn(message: str) -> None:
+    """Warn, through :mod:`warnings`, so that :func:`squareone.cli.main` decides when and how:
+    one line after a run that succeeds, nothing after one that fails (only its error)."""
+    warnings.warn(CommandWarning(message), stacklevel=2)
+
+
+def print_warning(message: str) -> None:
+    print(f"squareone: warning: {message}", file=sys.stderr)
 
 def check_inputs(model: sq.Model, n_features: int, what: str) -> None:
     if model.n_features is not None and model.n_features != n_features:
@@ -102,12 +180,14 @@ def print_results(model: sq.Model, data: Data) -> None:
         print(f"{data.eval_name} r2: {r2:.4f}")
 
 def one_line(error: BaseException) -> str:
-    """The message of ``error`` on one line."""
+    """The message of ``error`` on one line, at most ``MESSAGE_LIMIT`` characters."""
     if isinstance(error, OSError) and error.strerror and error.filename:
         message = f"{error.strerror}: {error.filename}"
+    elif isinstance(error, OSError) and error.strerror:  # e.g. a disk full while writing
+        message = error.strerror
     else:
         message = str(error) or type(error).__name__
-    return " ".join(message.split())
+    return shorten(" ".join(message.split()), MESSAGE_LIMIT)
 
 def fail(message: str, status: int) -> int:
     print(f"squareone: error: {message}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -93,9 +94,22 @@ def load_data(name: str, *, seed: int | None = 0, data_dir: str | None = None,
         X_eval, y_eval = generate(_SYNTHETIC_VALIDATION_SAMPLES, _SYNTHETIC_CLASSES,
                                   seed=eval_seed)
         return Data(X, y, X_eval, y_eval, "validation")
-    (X, y), (X_test, y_test) = mnist.load_dataset(name, data_dir, download=download)
+    try:
+        (X, y), (X_test, y_test) = mnist.load_dataset(name, data_dir, download=download)
+    except mnist.DatasetNotFoundError as error:
+        raise mnist.DatasetNotFoundError(_missing_message(error, name)) from error
     return Data(preprocessing.prepare_images(X), y, preprocessing.prepare_images(X_test),
                 y_test, "test", class_names=mnist.class_names(name))
+
+def _missing_message(error: mnist.DatasetNotFoundError, name: str) -> str:
+    """The data set loader's message about missing files, in the command line's terms."""
+    reason = ("--no-download is set" if error.download_failure is None
+              else f"downloading failed: {error.download_failure}")
+    return (f"{error.title} files missing from {error.folder}: {', '.join(error.missing)} "
+            f"({reason}). Put the official files there (gzip-compressed, or uncompressed "
+            f"without the .gz), or give --data-dir the folder holding them or a folder "
+            f"holding a '{name}' folder with them (or set SQUAREONE_DATA to such a folder). "
+            f"Get them from {error.source}")
 
 def subset(data: Data, n_samples: int, seed: int | None) -> Data:
     """``data`` with a random ``n_samples`` of its training samples (all if fewer)."""
@@ -114,6 +128,18 @@ def validation_split(data: Data, fraction: float | None, seed: int | None):
     """
     if fraction is None:
         return data.X_train, data.y_train, (data.X_eval, data.y_eval)
-    X, X_val, y, y_val = preprocessing.train_test_split(
-        data.X_train, data.y_train, test_size=fraction, seed=seed)
+    try:
+        X, X_val, y, y_val = preprocessing.train_test_split(
+            data.X_train, data.y_train, test_size=fraction, seed=seed)
+    except ValueError:  # its message speaks of test_size, an argument the user never saw
+        from squareone.cli.common import UsageError  # common imports this module
+
+        n = len(data.X_train)
+        if n < 2:
+            raise UsageError(f"--validation-split {fraction!r} needs at least 2 training "
+                             f"samples to split, there is {n}") from None
+        largest = math.floor((n - 1) / n * 1e4) / 1e4  # rounded down, so that it works
+        raise UsageError(f"--validation-split {fraction!r} leaves no sample for training "
+                         f"among the {n} training samples; give a fraction of at most "
+                         f"{largest}") from None
     return X, y, (X_val, y_val)

@@ -19,4 +19,8 @@ def run(args: argparse.Namespace) -> int:
     model = load_model_file(args.model)
     print(f"{args.model} ({Path(args.model).stat().st_size:,} bytes)")
     print(model.summary())
+    if model.dataset is not None:
+        print(f"  trained on: {model.dataset}")
+    if model.class_names is not None:
+        print(f"  classes: {', '.join(model.class_names)}")
     return EXIT_OK

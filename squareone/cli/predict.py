@@ -8,9 +8,19 @@ import math
 import numpy as np
 
 import squareone as sq
-from squareone.cli.common import EXIT_OK, load_model_file, number
+from squareone.cli.common import (
+    EXIT_OK,
+    add_force_option,
+    check_dataset,
+    load_model_file,
+    number,
+    warn,
+)
 from squareone.datasets import mnist, preprocessing
 from squareone.datasets.images import load_image
+
+#: Whose class names a model file that records none gets (files of squareone 0.1).
+DEFAULT_DATASET = "fashion-mnist"
 
 
 def add_parser(commands) -> None:
@@ -24,8 +34,10 @@ def add_parser(commands) -> None:
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG...)")
     predict.add_argument("--top", type=number(int, 1), default=1, metavar="K",
                          help="show the K most likely classes (default: 1)")
-    predict.add_argument("--dataset", choices=mnist.DATASET_NAMES, default="fashion-mnist",
-                         help="whose class names to print (default: fashion-mnist)")
+    predict.add_argument("--dataset", choices=mnist.DATASET_NAMES,
+                         help="the data set the model was trained on, whose class names to "
+                              "print (default: the one its file records)")
+    add_force_option(predict)
     predict.set_defaults(handler=run)
 
 
@@ -34,15 +46,14 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(model.output_layer_activation, sq.Softmax):
         raise ValueError("predict needs a classifier (a model ending in Softmax); this model "
                          f"ends in {type(model.output_layer_activation).__name__}")
+    check_dataset(model, args.dataset, args.force, args.model)
     side = math.isqrt(model.n_features)
     if side * side != model.n_features:
         raise ValueError(f"the model takes {model.n_features} input features, which is not "
                          "a square image")
+    names = _class_names(model, args)
     images = np.stack([load_image(path, size=(side, side)) for path in args.images])
     probabilities = model.predict(preprocessing.prepare_images(images))
-    names = mnist.class_names(args.dataset)
-    if len(names) != probabilities.shape[1]:
-        names = [str(class_id) for class_id in range(probabilities.shape[1])]
     top = min(args.top, probabilities.shape[1])
     for path, row in zip(args.images, probabilities):
         best = np.argsort(row)[::-1][:top]
@@ -53,3 +64,18 @@ def run(args: argparse.Namespace) -> int:
         for rank, class_id in enumerate(best, start=1):
             print(f"  {rank}. {names[class_id]} ({row[class_id]:.1%})")
     return EXIT_OK
+
+
+def _class_names(model: sq.Model, args: argparse.Namespace) -> tuple[str, ...]:
+    """The model's own class names; else (older files) those of ``--dataset``; else ids."""
+    if model.class_names is not None and (args.dataset in (None, model.dataset)):
+        return model.class_names
+    dataset = args.dataset or model.dataset
+    if dataset is None:
+        dataset = DEFAULT_DATASET
+        warn(f"{args.model} does not record its class names (it was saved by an older "
+             f"squareone); printing those of {dataset} (give --dataset mnist for digits)")
+    names = mnist.class_names(dataset) if dataset in mnist.DATASET_NAMES else ()
+    if len(names) != model.n_outputs:
+        return tuple(str(class_id) for class_id in range(model.n_outputs))
+    return names

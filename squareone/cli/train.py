@@ -170,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
         activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
         weight_init=preset.weight_init, regression=data.regression,
         optimizer=_optimizer(args, preset), seed=args.seed)
+    # Saved with the model, so that evaluate and predict know its data set and class names.
+    model.dataset, model.class_names = args.dataset, data.class_names
     epochs = args.epochs or preset.epochs
     batch_size = args.batch_size or preset.batch_size
     say = printer(args.quiet)

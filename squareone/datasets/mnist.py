@@ -113,7 +113,19 @@ _CHUNK: Final = 1 << 20  # bytes per read while hashing or downloading
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The data set's files are not on disk and could not be downloaded."""
+    """The data set's files are not on disk and could not be downloaded.
+
+    Besides its message it keeps the facts, for callers that word their own (the command
+    line names its options): ``title``, ``folder``, ``missing`` (file names), ``source``
+    (the download folder URL) and ``download_failure`` (None when downloading was off).
+    """
+
+    def __init__(self, message: str, *, title: str = "", folder: Path | None = None,
+                 missing: Sequence[str] = (), source: str = "",
+                 download_failure: str | None = None) -> None:
+        super().__init__(message)
+        self.title, self.folder, self.missing = title, folder, tuple(missing)
+        self.source, self.download_failure = source, download_failure
 
 
 class DatasetIntegrityError(ValueError):
@@ -300,7 +312,8 @@ def _load(
             return train, test
         if not download:
             raise DatasetNotFoundError(
-                _missing_message(spec, folder, missing, "Downloading is off (download=False).")
+                _missing_message(spec, folder, missing, "Downloading is off (download=False)."),
+                **_missing_facts(spec, folder, missing),
             )
         download_dataset(spec.name, folder, base_url=base_url, files=missing)
         files = _find_idx_files(folder)
@@ -576,7 +589,8 @@ def download_dataset(
         except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
             reason = f"Downloading {url} failed: {exc}."
             raise DatasetNotFoundError(
-                _missing_message(spec, folder, todo[index:], reason, base)
+                _missing_message(spec, folder, todo[index:], reason, base),
+                **_missing_facts(spec, folder, todo[index:], base, download_failure=str(exc)),
             ) from exc
     return folder
 
@@ -625,6 +639,18 @@ def _stream_to(url: str, out: BinaryIO, timeout: float) -> tuple[int, int | None
             # the byte count and checksum and reports the truncation.
             pass
     return received, declared, digest.hexdigest()
+
+
+def _missing_facts(
+    spec: _Dataset,
+    folder: Path,
+    missing: Sequence[str],
+    base_url: str | None = None,
+    download_failure: str | None = None,
+) -> dict:
+    return {"title": spec.title, "folder": folder, "missing": missing,
+            "source": (base_url or spec.url).rstrip("/") + "/",
+            "download_failure": download_failure}
 
 
 def _missing_message(
