@@ -41,5 +41,6 @@ def run(args: argparse.Namespace) -> int:
     check_inputs(model, data.X_eval.shape[1], dataset)
     print_results(model, data)
     print()
-    print(evaluation_report(model, data.X_eval, data.y_eval, class_names=data.class_names), end="")
+    names = data.class_names or model.class_names
+    print(evaluation_report(model, data.X_eval, data.y_eval, class_names=names), end="")
     return EXIT_OK
