@@ -142,8 +142,8 @@ def check_dataset(model: sq.Model, dataset: str | None, force: bool, path: str) 
     if dataset is None or model.dataset == dataset:
         return
     if model.dataset is None:
-        warn(f"{path} does not record the data set it was trained on (it was saved by an "
-             f"older squareone); make sure --dataset {dataset} is that one")
+        warn(f"{path} does not record the data set it was trained on (files of squareone "
+             f"0.1 do not); make sure --dataset {dataset} is that one")
         return
     message = (f"the model in {path} was trained on {model.dataset}, not --dataset "
                f"{dataset}; its classes and accuracy there would mean nothing")

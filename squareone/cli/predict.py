@@ -73,8 +73,8 @@ def _class_names(model: sq.Model, args: argparse.Namespace) -> tuple[str, ...]:
     dataset = args.dataset or model.dataset
     if dataset is None:
         dataset = DEFAULT_DATASET
-        warn(f"{args.model} does not record its class names (it was saved by an older "
-             f"squareone); printing those of {dataset} (give --dataset mnist for digits)")
+        warn(f"{args.model} does not record its class names (files of squareone 0.1 do "
+             f"not); printing those of {dataset} (give --dataset mnist for digits)")
     names = mnist.class_names(dataset) if dataset in mnist.DATASET_NAMES else ()
     if len(names) != model.n_outputs:
         return tuple(str(class_id) for class_id in range(model.n_outputs))
