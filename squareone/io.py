@@ -413,7 +413,7 @@ def _write_naming_path(path: Path, data: bytes) -> None:
     try:
         _write_atomically(path, data)
     except OSError as error:
-        if error.filename is not None:
+        if error.filename is not None or error.errno is None:  # already says which file
             raise
         raise OSError(error.errno, error.strerror or str(error), str(path)) from error
 
