@@ -381,3 +381,13 @@ def test_complex_targets_are_refused():
 def test_ragged_input_is_a_value_error_naming_it():
     with pytest.raises(ValueError, match="X must be a rectangular array of numbers"):
         check_array([[1.0, 2.0], [3.0]], "X")
+
+
+def test_evaluate_reports_with_the_models_class_names():
+    model = _classifier()
+    model.class_names = ("alpha", "beta", "gamma")
+    X, y = sq.datasets.spiral_data(samples=20, classes=3, seed=0)
+    report = model.evaluate(X, y, report=True)["report"]
+    assert all(name in report for name in model.class_names)
+    other = model.evaluate(X, y, report=True, class_names=["x1", "x2", "x3"])["report"]
+    assert "x2" in other and "beta" not in other  # names passed in win

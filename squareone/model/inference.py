@@ -36,7 +36,8 @@ class InferenceMixin:
             do not depend on it beyond float rounding.
         report : bool
             Also return ``"report"``: for a classifier the confusion matrix and per-class
-            precision, recall and F1 as printable text (``class_names`` label the rows); for
+            precision, recall and F1 as printable text (``class_names``, by default
+            ``model.class_names``, label the rows); for
             regression MSE, MAE and R^2 (see :func:`squareone.metrics.evaluation_report`);
             for classifiers also ``"confusion_matrix"`` (rows true, columns predicted).
 
@@ -51,6 +52,8 @@ class InferenceMixin:
             batch_size = check_positive_int(batch_size, "batch_size")
         result = self._evaluate_checked(X, y, batch_size)
         if report:
+            if class_names is None:  # the names the model was trained with, if it knows them
+                class_names = self.class_names
             result["report"] = evaluation_report(self, X, y, class_names=class_names,
                                                  batch_size=batch_size)
             if isinstance(self.accuracy, BinaryAccuracy):
