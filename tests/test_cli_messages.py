@@ -149,6 +149,8 @@ CASES = [
     (["predict", "{square}", "{folder}/truncated.png"], FAILURE,
      ["truncated.png", "could not be decoded"], []),
     (["predict", "{spiral}", "{folder}/black.png"], FAILURE, ["2 input features"], []),
+    (["evaluate", "{spiral}", "--dataset", "sine", "--force"], FAILURE,
+     ["2 input features but --dataset sine has 1"], []),
     (["train", "--dataset", "mnist", "--data-dir", "{folder}/empty", "--no-download"],
      FAILURE, ["MNIST files missing", "--no-download is set", "--data-dir", "SQUAREONE_DATA"],
      ["download=False", "path="]),

@@ -166,8 +166,8 @@ def print_warning(message: str) -> None:
 
 def check_inputs(model: sq.Model, n_features: int, what: str) -> None:
     if model.n_features is not None and model.n_features != n_features:
-        raise ValueError(f"the model takes {model.n_features} input features but {what} has "
-                         f"{n_features}; was it trained on other data?")
+        raise ValueError(f"the model takes {model.n_features} input features but --dataset "
+                         f"{what} has {n_features}; was it trained on other data?")
 
 
 def print_results(model: sq.Model, data: Data) -> None:
