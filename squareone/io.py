@@ -12,11 +12,11 @@ squareone's own classes (never imported or evaluated), with their arguments rest
 plain JSON numbers, strings, booleans and nulls and then checked by the constructors. Any
 problem raises a ``ValueError`` that names the file and what is wrong.
 
-File format ``"squareone-model"``, version 1
+File format ``"squareone-model"``, version 2
 --------------------------------------------
 Metadata key ``"squareone"`` holds a JSON object::
 
-    {"format": "squareone-model", "format_version": 1, "squareone_version": "0.1.0",
+    {"format": "squareone-model", "format_version": 2, "squareone_version": "0.1.0",
      "dtype": "float32",
      "layers": [{"class": "Dense", "config": {"n_inputs": 2, "n_neurons": 64}},
                 {"class": "ReLU", "config": {}}, ...],
@@ -26,7 +26,8 @@ Metadata key ``"squareone"`` holds a JSON object::
      "optimizer": {"class": "Adam", "config": {"learning_rate": 0.05, ...},
                    "iterations": 300, "current_learning_rate": 0.05} or null}
 
-``config`` is what each object's ``config()`` returns: its constructor arguments.
+``config`` is what each object's ``config()`` returns: its constructor arguments, as JSON
+numbers, strings, booleans, nulls, or lists of those.
 ``learned_precision`` is present when a ``RegressionAccuracy`` learned its precision from the
 training targets; ``iterations`` and ``current_learning_rate`` when the optimizer state was
 saved. Tensors:
@@ -35,6 +36,12 @@ saved. Tensors:
   ``model.layers`` (activations count, so a Dense-ReLU-Dense model has ``layers.0.*`` and
   ``layers.2.*``), in the model's dtype.
 * ``optimizer.layers.<i>.<parameter>.<buffer>``: optimizer state (``momentums``, ``cache``).
+
+Version 2 (Keras-style layers) adds to version 1 two optional keys of a Dense layer's config:
+``"activation"``, the name of the activation applied inside the layer (``"relu"``,
+``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"linear"``, ``"step"``: looked up in a fixed table),
+and ``"weight_bounds"``, a list ``[low, high]``. Files of version 1 load unchanged; a layer whose
+input size was inferred is saved with it, so every file names every size.
 
 ``save_parameters`` writes format ``"squareone-parameters"``: the ``layers.*`` tensors alone,
 with metadata ``format``, ``format_version``, ``squareone_version`` and ``dtype`` (each tensor's
@@ -74,12 +81,14 @@ from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
 __all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
+           "model_to_bytes", "model_from_bytes",
            "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "squareone-model"
 PARAMETERS_FORMAT = "squareone-parameters"
-#: The newest format version this squareone writes and reads.
-FORMAT_VERSION = 1
+#: The newest format version this squareone writes and reads (2: Dense layers may hold an
+#: activation and weight bounds, see the module docstring).
+FORMAT_VERSION = 2
 #: The one safetensors metadata key we use (safetensors metadata maps strings to strings).
 METADATA_KEY = "squareone"
 
@@ -153,6 +162,15 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     >>> model.save("model.squareone")                    # doctest: +SKIP
     >>> model = squareone.Model.load("model.squareone")  # doctest: +SKIP
     """
+    _write_atomically(Path(path), model_to_bytes(model, include_optimizer=include_optimizer))
+
+
+def model_to_bytes(model: Model, *, include_optimizer: bool = True) -> bytes:
+    """Return the bytes :func:`save_model` writes to a file, without writing any file.
+
+    For sending a model to another process (scikit-learn's parallel jobs pickle the estimators
+    this way); :func:`model_from_bytes` reads them back, with the checks of :func:`load_model`.
+    """
     model._require_finalized("save")
     metadata = {
         **_header(MODEL_FORMAT, model),
@@ -165,7 +183,7 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     tensors = dict(parameters)
     if include_optimizer and model.optimizer is not None:
         tensors.update(_optimizer_state(model))
-    _write_atomically(Path(path), _serialize(tensors, metadata))
+    return _serialize(tensors, metadata)
 
 
 def load_model(path: str | os.PathLike) -> Model:
@@ -192,10 +210,25 @@ def load_model(path: str | os.PathLike) -> Model:
         If there is no file at ``path``.
     """
     path = Path(path)
+    data = path.read_bytes()
     try:
-        return _load_model(path)
+        return _load_model(data)
     except _Invalid as problem:
         raise ValueError(f"cannot load {str(path)!r}: {problem}") from None
+
+
+def model_from_bytes(data: bytes) -> Model:
+    """Rebuild a model from the bytes of :func:`model_to_bytes` (or of a model file).
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_model` does, for anything but a valid squareone model.
+    """
+    try:
+        return _load_model(bytes(data))
+    except _Invalid as problem:
+        raise ValueError(f"cannot load the model: {problem}") from None
 
 
 def save_parameters(model: Model, path: str | os.PathLike) -> None:
@@ -270,16 +303,26 @@ def _describe(role: str, obj) -> dict | None:
 
 
 def _json_config(config: dict, name: str) -> dict:
-    """Return ``config`` with NumPy scalars turned into Python ones, checking it holds scalars."""
+    """Return ``config`` with NumPy scalars turned into Python ones and tuples into lists,
+    checking it holds only scalars and flat lists of scalars."""
     plain = {}
     for key, value in config.items():
-        if isinstance(value, np.generic):
+        if isinstance(value, (tuple, list)):
+            value = [item.item() if isinstance(item, np.generic) else item for item in value]
+        elif isinstance(value, np.generic):
             value = value.item()
-        if not isinstance(value, _JSON_SCALARS):
+        if not _is_json_value(value):
             raise TypeError(f"cannot save {name}: its argument {key}={value!r} is not a number, "
-                            "string, boolean or None")
+                            "string, boolean, None or a list of those")
         plain[key] = value
     return plain
+
+
+def _is_json_value(value) -> bool:
+    """A JSON scalar, or a flat list of them (never deeper: nothing needs it)."""
+    if isinstance(value, list):
+        return all(isinstance(item, _JSON_SCALARS) for item in value)
+    return isinstance(value, _JSON_SCALARS)
 
 
 def _describe_accuracy(accuracy) -> dict | None:
@@ -396,9 +439,8 @@ def _fsync_directory(directory: Path) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Return the squareone metadata and the tensors of the file at ``path``."""
-    data = path.read_bytes()
+def _read_file(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """Return the squareone metadata and the tensors of the file whose bytes are ``data``."""
     try:
         # safetensors checks the whole layout (header, offsets, sizes) before returning.
         tensors = safetensors.numpy.load(data)
@@ -470,8 +512,8 @@ def _type_names(types) -> str:
     return " or ".join(names.get(kind, kind.__name__) for kind in types)
 
 
-def _load_model(path: Path) -> Model:
-    metadata, tensors = _read_file(path)
+def _load_model(data: bytes) -> Model:
+    metadata, tensors = _read_file(data)
     if _check_format(metadata) == PARAMETERS_FORMAT:
         raise _Invalid("it holds parameters only (written by save_parameters); build the model "
                        "and call model.load_parameters(path)")
@@ -510,6 +552,9 @@ def _build_layer(spec, index: int, tensors: dict[str, np.ndarray], dtype: np.dty
     except KeyError as error:
         raise _Invalid(f"{where}: {cls.__name__} needs the argument {error}") from None
     for name, shape in shapes.items():
+        if not all(_is_int(size) for size in shape):  # sizes come from the config
+            raise _Invalid(f"{where}: the sizes of {cls.__name__} must be integers, got "
+                           f"{name} of shape {shape!r}")
         _check_tensor(tensors, f"layers.{index}.{name}", shape, dtype)
     return _construct(cls, config, where)
 
@@ -528,14 +573,16 @@ def _class_and_config(role: str, spec, where: str) -> tuple[type, dict]:
         raise _Invalid(f"{where}: unknown {role} class {name!r}; the {role} classes a file "
                        f"can name are {', '.join(_CLASSES[role])}")
     config = _field(spec, "config", dict, where)
-    accepted = set(inspect.signature(cls).parameters) - _RESERVED_ARGUMENTS
+    accepted = {argument for argument, parameter in inspect.signature(cls).parameters.items()
+                if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+    accepted -= _RESERVED_ARGUMENTS
     for key, value in config.items():
         if key not in accepted:
             raise _Invalid(f"{where}: {name} has no argument {key!r} (arguments: "
                            f"{', '.join(sorted(accepted)) or 'none'})")
-        if not isinstance(value, _JSON_SCALARS):
+        if not _is_json_value(value):
             raise _Invalid(f"{where}: argument {key!r} of {name} must be a number, string, "
-                           f"boolean or null, got {value!r}")
+                           f"boolean, null or a list of those, got {value!r}")
     return cls, config
 
 
@@ -596,7 +643,7 @@ def _restore_tensors(model: Model, tensors: dict[str, np.ndarray], resumable: bo
 
 def _read_parameters(model: Model, path: Path) -> dict[str, np.ndarray]:
     """Return the file's parameters by name, each checked against the model's."""
-    metadata, tensors = _read_file(path)
+    metadata, tensors = _read_file(path.read_bytes())
     if _check_format(metadata) == MODEL_FORMAT:  # a full model file: take its parameters
         tensors = {name: value for name, value in tensors.items()
                    if not name.startswith("optimizer.")}

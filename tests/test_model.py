@@ -216,13 +216,14 @@ def test_validation_data_errors_name_the_validation_arguments(spiral):
         classifier().train(X, y, validation_data=(np.ones((5, 3)), y[:5]), verbose=0)
 
 
-def test_train_before_finalize_and_incompatible_losses_are_errors(spiral):
+def test_train_without_optimizer_and_incompatible_losses_are_errors(spiral):
     X, y = spiral
     model = sq.Model()
     model.add(sq.Dense(2, 3))
     model.add(sq.Softmax())
-    with pytest.raises(RuntimeError, match=r"finalize\(\) before model.train"):
-        model.train(X, y)
+    model.set(loss=sq.CategoricalCrossentropy())
+    with pytest.raises(RuntimeError, match="the model has no optimizer"):
+        model.train(X, y)  # finalizes on first use, but cannot train without an optimizer
     with pytest.raises(ValueError, match="BinaryCrossentropy cannot follow a Softmax output "
                                          "layer; expected the last layer to be one of: Sigmoid"):
         model.set(loss=sq.BinaryCrossentropy())
@@ -231,8 +232,9 @@ def test_train_before_finalize_and_incompatible_losses_are_errors(spiral):
     step_model.add(sq.Step())
     with pytest.raises(ValueError, match="cannot follow a Step"):
         step_model.set(loss=sq.MeanSquaredError())
-    with pytest.raises(TypeError, match="optimizer must be a squareone Optimizer, got str"):
-        model.set(optimizer="adam")
+    with pytest.raises(TypeError, match="optimizer must be a squareone Optimizer or one of "
+                                        "'sgd', 'adagrad', 'rmsprop', 'adam', got int"):
+        model.set(optimizer=42)
     with pytest.raises(TypeError, match="Model.add expects a squareone layer"):
         model.add(lambda x: x)
     with pytest.raises(ValueError, match="no layers"):
