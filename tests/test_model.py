@@ -42,16 +42,23 @@ def spiral():
     (sq.Linear, sq.MeanSquaredError, lambda r: r.normal(size=(6, 3))),
     (sq.Tanh, sq.MeanAbsoluteError, lambda r: r.normal(size=(6, 3))),
 ])
-def test_model_gradients_match_central_differences(output, loss, make_y):
+@pytest.mark.parametrize("short", [False, True], ids=["book", "short"])
+def test_model_gradients_match_central_differences(output, loss, make_y, short):
     rng = np.random.default_rng(5)
     model = sq.Model(dtype="float64")
-    model.add(sq.Dense(4, 5, weight_init="he", seed=0, weight_regularizer_l2=0.01,
-                       bias_regularizer_l1=0.01))
-    model.add(sq.Tanh())
-    model.add(sq.Dense(5, 3, weight_init="he", seed=1, weight_regularizer_l1=0.01))
-    model.add(output())
+    if short:  # the same network with each activation inside its Dense layer, sizes inferred
+        model.add(sq.Dense(5, activation="tanh", weight_init="he", seed=0,
+                           weight_regularizer_l2=0.01, bias_regularizer_l1=0.01))
+        model.add(sq.Dense(3, activation=output(), weight_init="he", seed=1,
+                           weight_regularizer_l1=0.01))
+    else:
+        model.add(sq.Dense(4, 5, weight_init="he", seed=0, weight_regularizer_l2=0.01,
+                           bias_regularizer_l1=0.01))
+        model.add(sq.Tanh())
+        model.add(sq.Dense(5, 3, weight_init="he", seed=1, weight_regularizer_l1=0.01))
+        model.add(output())
     model.set(loss=loss(), optimizer=sq.SGD())
-    model.finalize()
+    model.finalize(input_size=4)
     for layer in model.trainable_layers:
         layer.biases[:] = rng.normal(size=layer.biases.shape)
     X, y = rng.normal(size=(6, 4)), make_y(rng)
