@@ -159,6 +159,8 @@ class _NeuralNetwork(_base.BaseEstimator):
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if isinstance(hidden, (int, np.integer)) else list(hidden)
         hidden = [check_positive_int(size, "hidden_layer_sizes") for size in hidden]
+        # A name, not an optimizer object: fit must not change its parameters' values, and an
+        # optimizer object keeps the state of the training it takes part in.
         if not isinstance(self.optimizer, str):
             raise TypeError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}, "
                             f"got {type(self.optimizer).__name__}")
