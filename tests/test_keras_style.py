@@ -167,6 +167,10 @@ def test_sizes_flow_from_layer_to_layer_through_activations_and_dropout():
     assert [layer.weights.shape for layer in dense] == [(5, 8), (8, 16), (16, 2)]
     assert [layer.inferred_inputs for layer in dense] == [True, False, True]
     assert model.predict(np.ones((3, 5))).shape == (3, 2)
+    by_keyword = sq.Model(layers=[sq.Dense(8), sq.Dense(2)], dtype="float64", input_size=5)
+    by_keyword.finalize()
+    assert [layer.weights.shape for layer in by_keyword.trainable_layers] == [(5, 8), (8, 2)]
+    assert by_keyword.trainable_layers[0].weights.dtype == np.float64
 
 
 def test_an_unbuilt_layer_says_why_it_has_no_weights():
