@@ -262,6 +262,11 @@ class Dense(Layer):
         self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
         return self.dinputs
 
+    def predictions(self, outputs: np.ndarray) -> np.ndarray:
+        """Return a model's predictions when this layer is its last: its activation's rule, or
+        without an activation (a linear output, as in Keras) the outputs themselves."""
+        return outputs if self.activation is None else self.activation.predictions(outputs)
+
     @property
     def regularized(self) -> bool:
         """Whether any L1 or L2 penalty is set (most networks have none: nothing to add)."""

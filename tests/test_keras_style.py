@@ -155,6 +155,16 @@ def test_the_fused_path_matches_central_differences():
         assert_gradients_close(layer.dbiases.copy(), numerical_gradient(total_loss, layer.biases))
 
 
+def test_a_dense_output_without_activation_is_a_linear_regression_output():
+    X, y = sq.datasets.sine_data(200)
+    model = sq.Model([sq.Dense(32, activation="tanh", seed=0), sq.Dense(1, seed=1)])
+    model.set(loss="mse", optimizer=sq.Adam(learning_rate=0.01))
+    history = model.train(X, y, epochs=300, verbose=0)
+    assert isinstance(model.accuracy, sq.RegressionAccuracy)
+    assert history.loss[-1] < history.loss[0] / 2
+    np.testing.assert_array_equal(model.predict_classes(X), model.predict(X))  # the values
+
+
 # --- inference of sizes ----------------------------------------------------------------------
 
 
