@@ -28,10 +28,12 @@ Metadata key ``"squareone"`` holds a JSON object::
      "optimizer": {"class": "Adam", "config": {"learning_rate": 0.05, ...},
                    "iterations": 300, "current_learning_rate": 0.05} or null}
 
-``config`` is what each object's ``config()`` returns: its constructor arguments.
+``config`` is what each object's ``config()`` returns: its constructor arguments, as JSON
+numbers, strings, booleans, nulls, or lists of those.
 ``dataset`` and ``class_names`` are the model's attributes of those names: what it was trained
-on and the name of each output class (null when unknown). Version 2 added them; version 1
-files load with both None.
+on and the name of each output class (null when unknown). Version 2 added them, and
+Dense layers' optional ``activation`` and ``weight_bounds``; version 1 files load with both
+None.
 ``learned_precision`` is present when a ``RegressionAccuracy`` learned its precision from the
 training targets; ``iterations`` and ``current_learning_rate`` when the optimizer state was
 saved. Tensors:
@@ -40,6 +42,12 @@ saved. Tensors:
   ``model.layers`` (activations count, so a Dense-ReLU-Dense model has ``layers.0.*`` and
   ``layers.2.*``), in the model's dtype.
 * ``optimizer.layers.<i>.<parameter>.<buffer>``: optimizer state (``momentums``, ``cache``).
+
+Version 2 (Keras-style layers) adds to version 1 two optional keys of a Dense layer's config:
+``"activation"``, the name of the activation applied inside the layer (``"relu"``,
+``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"linear"``, ``"step"``: looked up in a fixed table),
+and ``"weight_bounds"``, a list ``[low, high]``. Files of version 1 load unchanged; a layer whose
+input size was inferred is saved with it, so every file names every size.
 
 ``save_parameters`` writes format ``"squareone-parameters"``: the ``layers.*`` tensors alone,
 with metadata ``format``, ``format_version``, ``squareone_version`` and ``dtype`` (each tensor's
@@ -79,11 +87,13 @@ from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
 __all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
+           "model_to_bytes", "model_from_bytes",
            "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "squareone-model"
 PARAMETERS_FORMAT = "squareone-parameters"
-#: The newest format version this squareone writes and reads.
+#: The newest format version this squareone writes and reads (2: the data set and class
+#: names, and Dense layers that hold an activation and weight bounds; see the module docstring).
 FORMAT_VERSION = 2
 #: The one safetensors metadata key we use (safetensors metadata maps strings to strings).
 METADATA_KEY = "squareone"
@@ -158,6 +168,15 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     >>> model.save("model.squareone")                    # doctest: +SKIP
     >>> model = squareone.Model.load("model.squareone")  # doctest: +SKIP
     """
+    _write_naming_path(Path(path), model_to_bytes(model, include_optimizer=include_optimizer))
+
+
+def model_to_bytes(model: Model, *, include_optimizer: bool = True) -> bytes:
+    """Return the bytes :func:`save_model` writes to a file, without writing any file.
+
+    For sending a model to another process (scikit-learn's parallel jobs pickle the estimators
+    this way); :func:`model_from_bytes` reads them back, with the checks of :func:`load_model`.
+    """
     model._require_finalized("save")
     metadata = {
         **_header(MODEL_FORMAT, model),
@@ -171,7 +190,7 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     tensors = dict(parameters)
     if include_optimizer and model.optimizer is not None:
         tensors.update(_optimizer_state(model))
-    _write_naming_path(Path(path), _serialize(tensors, metadata))
+    return _serialize(tensors, metadata)
 
 
 def load_model(path: str | os.PathLike) -> Model:
@@ -198,10 +217,25 @@ def load_model(path: str | os.PathLike) -> Model:
         If there is no file at ``path``.
     """
     path = Path(path)
+    data = path.read_bytes()
     try:
-        return _load_model(path)
+        return _load_model(data)
     except _Invalid as problem:
         raise ValueError(f"cannot load {str(path)!r}: {shorten(str(problem))}") from None
+
+
+def model_from_bytes(data: bytes) -> Model:
+    """Rebuild a model from the bytes of :func:`model_to_bytes` (or of a model file).
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_model` does, for anything but a valid squareone model.
+    """
+    try:
+        return _load_model(bytes(data))
+    except _Invalid as problem:
+        raise ValueError(f"cannot load the model: {problem}") from None
 
 
 def save_parameters(model: Model, path: str | os.PathLike) -> None:
@@ -277,14 +311,17 @@ def _describe(role: str, obj) -> dict | None:
 
 
 def _json_config(config: dict, name: str) -> dict:
-    """Return ``config`` with NumPy scalars turned into Python ones, checking it holds scalars."""
+    """Return ``config`` with NumPy scalars turned into Python ones and tuples into lists,
+    checking it holds only scalars and flat lists of scalars."""
     plain = {}
     for key, value in config.items():
-        if isinstance(value, np.generic):
+        if isinstance(value, (tuple, list)):
+            value = [item.item() if isinstance(item, np.generic) else item for item in value]
+        elif isinstance(value, np.generic):
             value = value.item()
-        if not isinstance(value, _JSON_SCALARS):
+        if not _is_json_value(value):
             raise TypeError(f"cannot save {name}: its argument {key}={value!r} is not a number, "
-                            "string, boolean or None")
+                            "string, boolean, None or a list of those")
         plain[key] = value
     return plain
 
@@ -317,7 +354,7 @@ def _check_data(dataset, class_names, model: Model) -> None:
                            f"characters, got {shorten(repr(name), 80)}")
     if class_names is None:
         return
-    output = model.layers[-1]
+    output = model.output_layer_activation
     if not isinstance(output, (Softmax, Sigmoid)):
         raise _Invalid(f"class_names are for classifiers; this model's output layer is "
                        f"{type(output).__name__}, not Softmax or Sigmoid")
@@ -337,6 +374,13 @@ def _restore_data(model: Model, metadata: dict) -> None:
     _check_data(dataset, class_names, model)
     model.dataset = dataset
     model.class_names = None if class_names is None else tuple(class_names)
+
+
+def _is_json_value(value) -> bool:
+    """A JSON scalar, or a flat list of them (never deeper: nothing needs it)."""
+    if isinstance(value, list):
+        return all(isinstance(item, _JSON_SCALARS) for item in value)
+    return isinstance(value, _JSON_SCALARS)
 
 
 def _describe_accuracy(accuracy) -> dict | None:
@@ -464,9 +508,8 @@ def _fsync_directory(directory: Path) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Return the squareone metadata and the tensors of the file at ``path``."""
-    data = path.read_bytes()
+def _read_file(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """Return the squareone metadata and the tensors of the file whose bytes are ``data``."""
     try:
         # safetensors checks the whole layout (header, offsets, sizes) before returning.
         tensors = safetensors.numpy.load(data)
@@ -538,8 +581,8 @@ def _type_names(types) -> str:
     return " or ".join(names.get(kind, kind.__name__) for kind in types)
 
 
-def _load_model(path: Path) -> Model:
-    metadata, tensors = _read_file(path)
+def _load_model(data: bytes) -> Model:
+    metadata, tensors = _read_file(data)
     if _check_format(metadata) == PARAMETERS_FORMAT:
         raise _Invalid("it holds parameters only (written by save_parameters); build the model "
                        "and call model.load_parameters(path)")
@@ -579,6 +622,9 @@ def _build_layer(spec, index: int, tensors: dict[str, np.ndarray], dtype: np.dty
     except KeyError as error:
         raise _Invalid(f"{where}: {cls.__name__} needs the argument {error}") from None
     for name, shape in shapes.items():
+        if not all(_is_int(size) for size in shape):  # sizes come from the config
+            raise _Invalid(f"{where}: the sizes of {cls.__name__} must be integers, got "
+                           f"{name} of shape {shape!r}")
         _check_tensor(tensors, f"layers.{index}.{name}", shape, dtype)
     return _construct(cls, config, where)
 
@@ -597,14 +643,16 @@ def _class_and_config(role: str, spec, where: str) -> tuple[type, dict]:
         raise _Invalid(f"{where}: unknown {role} class {name!r}; the {role} classes a file "
                        f"can name are {', '.join(_CLASSES[role])}")
     config = _field(spec, "config", dict, where)
-    accepted = set(inspect.signature(cls).parameters) - _RESERVED_ARGUMENTS
+    accepted = {argument for argument, parameter in inspect.signature(cls).parameters.items()
+                if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+    accepted -= _RESERVED_ARGUMENTS
     for key, value in config.items():
         if key not in accepted:
             raise _Invalid(f"{where}: {name} has no argument {key!r} (arguments: "
                            f"{', '.join(sorted(accepted)) or 'none'})")
-        if not isinstance(value, _JSON_SCALARS):
+        if not _is_json_value(value):
             raise _Invalid(f"{where}: argument {key!r} of {name} must be a number, string, "
-                           f"boolean or null, got {value!r}")
+                           f"boolean, null or a list of those, got {value!r}")
     return cls, config
 
 
@@ -665,7 +713,7 @@ def _restore_tensors(model: Model, tensors: dict[str, np.ndarray], resumable: bo
 
 def _read_parameters(model: Model, path: Path) -> dict[str, np.ndarray]:
     """Return the file's parameters by name, each checked against the model's."""
-    metadata, tensors = _read_file(path)
+    metadata, tensors = _read_file(path.read_bytes())
     if _check_format(metadata) == MODEL_FORMAT:  # a full model file: take its parameters
         tensors = {name: value for name, value in tensors.items()
                    if not name.startswith("optimizer.")}

@@ -66,32 +66,52 @@ class Layer:
 
 
 class Dense(Layer):
-    r"""A fully connected layer: :math:`output = inputs \cdot W + b`.
+    r"""A fully connected layer: :math:`output = inputs \cdot W + b`, optionally activated.
+
+    ``Dense(n_inputs, n_neurons)`` is the book's layer. ``Dense(n_neurons)`` leaves the input
+    size open: the layer creates its weights when it learns it (see :meth:`build`), from the
+    previous layer in a :class:`~squareone.Model`, or from the first data for a first layer.
 
     Parameters
     ----------
-    n_inputs : int
-        Number of input features (the previous layer's neurons).
+    *sizes : int
+        ``n_inputs, n_neurons`` (the book's order) or ``n_neurons`` alone.
+    n_inputs : int, optional
+        Number of input features (the previous layer's neurons). Without it, inferred.
     n_neurons : int
         Number of neurons, i.e. output features.
+    activation : {"relu", "sigmoid", "tanh", "softmax", "linear", "step"} or Activation, optional
+        Apply this activation to the outputs, as Keras does: the layer then behaves exactly
+        like ``Dense`` followed by that activation layer (the same numbers and gradients; the
+        activation object does the work and keeps its own ``inputs``, ``output`` and
+        ``dinputs``).
+    weight_bounds : (float, float), optional
+        Draw the initial weights uniformly in ``[low, high]`` (the Keras-style projects this
+        signature comes from use ``(-1, 1)``); replaces ``weight_init``.
     weight_regularizer_l1, weight_regularizer_l2 : float, default 0
         :math:`\lambda` of the L1 penalty :math:`\lambda\sum|w|` and of the L2 penalty
         :math:`\lambda\sum w^2` on the weights.
     bias_regularizer_l1, bias_regularizer_l2 : float, default 0
         The same penalties on the biases.
     weight_init : {"nnfs", "he", "glorot", "uniform"} or float, default "nnfs"
-        ``"nnfs"`` is the book's ``0.01 * randn``; a float ``s`` gives ``s * randn`` (the book
-        uses 0.1 for regression); ``"he"`` is ``randn * sqrt(2 / n_inputs)`` (for ReLU);
+        ``"nnfs"`` is the book's ``0.01 * randn`` (the default without ``weight_bounds``); a
+        float ``s`` gives ``s * randn`` (the book uses 0.1 for regression); ``"he"`` is
+        ``randn * sqrt(2 / n_inputs)`` (for ReLU);
         ``"glorot"`` is uniform in :math:`\pm\sqrt{6 / (n_{in} + n_{out})}`; ``"uniform"`` is
         uniform in :math:`\pm 1/\sqrt{n_{in}}` (PyTorch's default bounds).
     seed : int, optional
         Seed of this layer's own random generator. Without it the layer draws from the book's
-        shared stream after :func:`squareone.nnfs.init`, else from fresh OS entropy.
+        shared stream after :func:`squareone.nnfs.init`, else from fresh OS entropy. A layer
+        whose input size is inferred draws when it is built, so with the same seed it gets
+        the very same weights as one given ``n_inputs`` (on the book's shared stream, draws
+        happen in build order rather than creation order).
     dtype : {"float32", "float64"}, optional
         Parameter dtype. ``None`` means float32, or the dtype of the ``Model`` it joins.
 
     Attributes
     ----------
+    built : bool
+        Whether the input size is known and the parameters exist.
     weights : ndarray of shape (n_inputs, n_neurons)
     biases : ndarray of shape (1, n_neurons)
     dweights, dbiases : ndarray
@@ -103,18 +123,32 @@ class Dense(Layer):
 
     parameter_names = ("weights", "biases")
 
-    def __init__(self, n_inputs: int, n_neurons: int, *, weight_regularizer_l1: float = 0,
-                 weight_regularizer_l2: float = 0, bias_regularizer_l1: float = 0,
-                 bias_regularizer_l2: float = 0, weight_init: str | float = "nnfs",
-                 seed: int | None = None, dtype=None) -> None:
-        self.n_inputs = check_positive_int(n_inputs, "n_inputs")
+    def __init__(self, *sizes: int, n_inputs: int | None = None, n_neurons: int | None = None,
+                 activation=None, weight_bounds: tuple[float, float] | None = None,
+                 weight_regularizer_l1: float = 0, weight_regularizer_l2: float = 0,
+                 bias_regularizer_l1: float = 0, bias_regularizer_l2: float = 0,
+                 weight_init: str | float | None = None, seed: int | None = None,
+                 dtype=None) -> None:
+        n_inputs, n_neurons = _sizes(sizes, n_inputs, n_neurons)
+        self.n_inputs = None if n_inputs is None else check_positive_int(n_inputs, "n_inputs")
         self.n_neurons = check_positive_int(n_neurons, "n_neurons")
+        if activation is not None:
+            from squareone._names import ACTIVATIONS, resolve  # it imports this module
+
+            activation = resolve(activation, ACTIVATIONS, "activation")
+        self.activation = activation
+        self.weight_bounds = None if weight_bounds is None else _bounds(weight_bounds)
+        if weight_init is None:
+            weight_init = "nnfs" if weight_bounds is None else None
+        elif weight_bounds is not None:
+            raise ValueError(f"pass weight_init or weight_bounds, not both; got "
+                             f"weight_init={weight_init!r} and weight_bounds={weight_bounds!r}")
         self.weight_regularizer_l1 = check_number(weight_regularizer_l1, "weight_regularizer_l1")
         self.weight_regularizer_l2 = check_number(weight_regularizer_l2, "weight_regularizer_l2")
         self.bias_regularizer_l1 = check_number(bias_regularizer_l1, "bias_regularizer_l1")
         self.bias_regularizer_l2 = check_number(bias_regularizer_l2, "bias_regularizer_l2")
-        if isinstance(weight_init, str):
-            if weight_init not in WEIGHT_INITS:
+        if isinstance(weight_init, str) or weight_init is None:
+            if weight_init not in (*WEIGHT_INITS, None):
                 raise ValueError(f"weight_init must be one of {WEIGHT_INITS} or a positive "
                                  f"float, got {weight_init!r}")
         else:
@@ -123,15 +157,54 @@ class Dense(Layer):
         self.seed = seed
         self.explicit_dtype = dtype is not None
         self.dtype = as_float_dtype("float32" if dtype is None else dtype)
-        self.weights = self._initial_weights(_random.random_source(seed)).astype(self.dtype)
+        self.needs_input_gradient = True
+        self.output = self.dinputs = None
+        self.inferred_inputs = False
+        # The generator is chosen now, as for a layer created with its sizes; a layer whose
+        # input size is inferred draws from it when build() learns that size.
+        self._weight_rng = _random.random_source(seed)
+        if self.n_inputs is not None:
+            self._create_parameters()
+
+    @property
+    def built(self) -> bool:
+        return self.n_inputs is not None
+
+    def build(self, n_inputs: int) -> None:
+        """Create the parameters now that the input size ``n_inputs`` is known.
+
+        The weight matrix has shape ``(n_inputs, n_neurons)``, so nothing can be drawn
+        before the first data (or the previous layer) fixes ``n_inputs``; from then on the
+        layer is exactly ``Dense(n_inputs, n_neurons)`` with the same arguments.
+        """
+        if self.built:
+            raise RuntimeError(f"{self!r} is already built")
+        self.n_inputs = check_positive_int(n_inputs, "n_inputs")
+        self.inferred_inputs = True
+        self._create_parameters()
+
+    def _create_parameters(self) -> None:
+        self.weights = self._initial_weights(self._weight_rng).astype(self.dtype)
+        del self._weight_rng  # drawn once: a later build must not draw again
         self.biases = np.zeros((1, self.n_neurons), dtype=self.dtype)
         self.dweights = np.zeros_like(self.weights)
         self.dbiases = np.zeros_like(self.biases)
-        self.needs_input_gradient = True
-        self.output = self.dinputs = None
+
+    def __getattr__(self, name: str):
+        # Called only for attributes that do not exist: the parameters of an unbuilt layer.
+        if name in ("weights", "biases", "dweights", "dbiases"):
+            raise AttributeError(
+                f"Dense(n_neurons={self.__dict__.get('n_neurons')}) has no {name} yet: its "
+                "input size is not known. It is inferred from the previous layer when the model "
+                "is finalized, or for a first layer from the first data given to train, fit, "
+                "predict or evaluate; or pass n_inputs=..., Model(input_size=...) or "
+                "model.finalize(input_size=...)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _initial_weights(self, rng) -> np.ndarray:
         shape = (self.n_inputs, self.n_neurons)
+        if self.weight_bounds is not None:
+            return rng.uniform(*self.weight_bounds, size=shape)
         if self.weight_init == "nnfs":
             return 0.01 * _random.standard_normal(rng, shape)
         if self.weight_init == "he":
@@ -153,6 +226,9 @@ class Dense(Layer):
 
     def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
         if inputs.ndim != 2 or inputs.shape[1] != self.n_inputs:
+            if not self.built and inputs.ndim == 2:  # on its own, the first inputs size it
+                self.build(inputs.shape[1])
+                return self.forward(inputs, training)
             raise ValueError(f"Dense({self.n_inputs}, {self.n_neurons}) expects inputs of shape "
                              f"(n_samples, {self.n_inputs}), got shape {inputs.shape}")
         if inputs.dtype != self.dtype:
@@ -160,9 +236,20 @@ class Dense(Layer):
         self.inputs = inputs
         self.output = np.dot(inputs, self.weights)
         self.output += self.biases
+        if self.activation is not None:
+            self.output = self.activation.forward(self.output, training)
         return self.output
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray | None:
+    def backward(self, dvalues: np.ndarray, *, skip_activation: bool = False) -> np.ndarray | None:
+        """Return the gradient with respect to the inputs; keep those of weights and biases.
+
+        With an ``activation``, ``dvalues`` is the gradient with respect to its outputs and
+        goes through its ``backward`` first, unless ``skip_activation``: then ``dvalues`` is
+        already the gradient with respect to the outputs before the activation (the model
+        passes the combined softmax + cross-entropy gradient this way).
+        """
+        if self.activation is not None and not skip_activation:
+            dvalues = self.activation.backward(dvalues)
         if dvalues.dtype != self.dtype:
             dvalues = dvalues.astype(self.dtype)
         # dL/dW = inputs^T . dvalues and dL/db = column sums; written into the existing
@@ -174,6 +261,11 @@ class Dense(Layer):
         self._add_regularization_gradients()
         self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
         return self.dinputs
+
+    def predictions(self, outputs: np.ndarray) -> np.ndarray:
+        """Return a model's predictions when this layer is its last: its activation's rule, or
+        without an activation (a linear output, as in Keras) the outputs themselves."""
+        return outputs if self.activation is None else self.activation.predictions(outputs)
 
     @property
     def regularized(self) -> bool:
@@ -211,13 +303,56 @@ class Dense(Layer):
 
     def config(self) -> dict:
         config = {"n_inputs": self.n_inputs, "n_neurons": self.n_neurons}
+        if not self.built:
+            del config["n_inputs"]
+        if self.activation is not None:
+            from squareone._names import ACTIVATIONS, name_of
+
+            config["activation"] = name_of(self.activation, ACTIVATIONS) or self.activation
         for name in ("weight_regularizer_l1", "weight_regularizer_l2",
                      "bias_regularizer_l1", "bias_regularizer_l2"):
             if getattr(self, name):
                 config[name] = getattr(self, name)
-        if self.weight_init != "nnfs":
+        if self.weight_bounds is not None:
+            config["weight_bounds"] = self.weight_bounds
+        elif self.weight_init != "nnfs":
             config["weight_init"] = self.weight_init
         return config
+
+
+def _sizes(sizes: tuple, n_inputs, n_neurons) -> tuple:
+    """Return ``(n_inputs, n_neurons)`` from Dense's positional sizes and keywords."""
+    if len(sizes) > 2:
+        raise TypeError(f"Dense takes at most two sizes, (n_inputs, n_neurons), got "
+                        f"{len(sizes)}: {sizes!r}")
+    if len(sizes) == 2 or (len(sizes) == 1 and n_neurons is not None):
+        given = dict(zip(("n_inputs", "n_neurons"), sizes))  # the book's order
+    else:
+        given = dict(zip(("n_neurons",), sizes))  # Dense(n_neurons), Keras' way
+    for name, value in (("n_inputs", n_inputs), ("n_neurons", n_neurons)):
+        if value is not None:
+            if name in given:
+                raise TypeError(f"Dense got {name} twice: as a size ({given[name]!r}) and as "
+                                f"{name}={value!r}")
+            given[name] = value
+    if "n_neurons" not in given:
+        raise TypeError("Dense needs its number of neurons: Dense(n_neurons) or "
+                        "Dense(n_inputs, n_neurons)")
+    return given.get("n_inputs"), given["n_neurons"]
+
+
+def _bounds(weight_bounds) -> tuple[float, float]:
+    """Return ``weight_bounds`` as ``(low, high)`` floats, checked: finite, ``low < high``."""
+    expected = "a pair (low, high) of finite numbers with low < high"
+    try:
+        low, high = weight_bounds
+        low = check_number(low, "weight_bounds[0]", low=-np.inf)
+        high = check_number(high, "weight_bounds[1]", low=-np.inf)
+    except (TypeError, ValueError):
+        raise ValueError(f"weight_bounds must be {expected}, got {weight_bounds!r}") from None
+    if not low < high:
+        raise ValueError(f"weight_bounds must be {expected}, got low={low} >= high={high}")
+    return low, high
 
 
 class Dropout(Layer):

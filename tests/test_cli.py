@@ -134,11 +134,14 @@ def test_train_options_build_the_model_asked_for(tmp_path, capsys):
     assert status == 0
     assert "2250 samples, validation on 750" in out
     model = sq.Model.load(path)
-    kinds = [type(layer).__name__ for layer in model.layers]
-    assert kinds == ["Dense", "Tanh", "Dropout", "Dense", "Tanh", "Dropout", "Dense", "Softmax"]
+    kinds = [(type(layer).__name__, type(getattr(layer, "activation", None)).__name__)
+             for layer in model.layers]
+    assert kinds == [("Dense", "Tanh"), ("Dropout", "NoneType"), ("Dense", "Tanh"),
+                     ("Dropout", "NoneType"), ("Dense", "Softmax")]
     assert [layer.n_neurons for layer in model.trainable_layers] == [16, 8, 3]
+    assert [layer.n_inputs for layer in model.trainable_layers] == [2, 16, 8]
     assert model.layers[0].weight_regularizer_l2 == 5e-4
-    assert model.layers[2].rate == 0.2
+    assert model.layers[1].rate == 0.2
     assert isinstance(model.optimizer, sq.SGD)
     assert model.optimizer.config() == {"learning_rate": 0.5, "decay": 1e-3, "momentum": 0.9}
     assert model.optimizer.iterations == 2 * 23  # 2 epochs of ceil(2250 / 100) steps
@@ -152,7 +155,7 @@ def test_train_sine_is_a_regression(tmp_path, capsys):
     r2 = re.search(r"^validation r2: (-?\d+\.\d+)$", out, re.MULTILINE)
     assert r2 and float(r2.group(1)) > 0.8, out  # 0.906 after these 20 epochs
     model = sq.Model.load(path)
-    assert isinstance(model.layers[-1], sq.Linear)
+    assert isinstance(model.output_layer_activation, sq.Linear)
     assert isinstance(model.loss, sq.MeanSquaredError)
     status, out, _ = _run(capsys, "evaluate", str(path), "--dataset", "sine")
     assert status == 0

@@ -455,8 +455,9 @@ def _set(*keys_and_value):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (_set("format_version", 3),
-     r"written by a newer squareone \(0\.1\.0\); format version 3, this version reads up to 2"),
+    (_set("format_version", FORMAT_VERSION + 1),
+     rf"written by a newer squareone \(0\.1\.0\); format version {FORMAT_VERSION + 1}, this "
+     rf"version reads up to {FORMAT_VERSION}"),
     (_set("format_version", 0), "format_version must be a positive integer"),
     (_set("format_version", "1"), "format_version must be a positive integer"),
     (_set("format", "squareone-parameters"), "parameters only.*load_parameters"),
@@ -472,7 +473,12 @@ def _set(*keys_and_value):
     (_set("loss", "class", "builtins.eval"), "loss: unknown loss class 'builtins.eval'"),
     (_set("optimizer", "class", "Optimizer"), "unknown optimizer class 'Optimizer'"),
     (_set("accuracy", "class", "RegressionAccuracy.__init__"), "unknown accuracy class"),
-    (_set("layers", 0, "config", "n_inputs", [2]), "must be a number, string, boolean or null"),
+    (_set("layers", 0, "config", "n_inputs", {"a": 2}),
+     "must be a number, string, boolean, null or a list of those"),
+    (_set("layers", 0, "config", "n_inputs", [2]), "the sizes of Dense must be integers"),
+    (_set("layers", 0, "config", "weight_bounds", [1, [2]]), "or a list of those"),
+    (_set("layers", 0, "config", "activation", "os.system"), "activation must be one of"),
+    (_set("layers", 0, "config", "sizes", [2, 3]), "Dense has no argument 'sizes'"),
     (_set("layers", 0, "config", "__class__", "x"), "Dense has no argument '__class__'"),
     (_set("layers", 0, "config", "seed", 1), "Dense has no argument 'seed'"),
     (_set("layers", 1, "config", "inplace", True), "ReLU has no argument 'inplace'"),
@@ -558,7 +564,7 @@ def test_parameters_round_trip(tmp_path) -> None:
     _assert_same_parameters(other, model)
     np.testing.assert_array_equal(other.predict(X), model.predict(X))
     metadata = _metadata(path)
-    assert metadata == {"format": "squareone-parameters", "format_version": 2,
+    assert metadata == {"format": "squareone-parameters", "format_version": FORMAT_VERSION,
                         "squareone_version": sq.__version__, "dtype": "float32"}
     with safe_open(path, framework="np") as file:
         assert sorted(file.keys()) == ["layers.0.biases", "layers.0.weights",

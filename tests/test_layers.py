@@ -21,8 +21,10 @@ def _dense_objective(layer, X, upstream):
     {"weight_regularizer_l1": 0.1, "weight_regularizer_l2": 0.1,
      "bias_regularizer_l1": 0.1, "bias_regularizer_l2": 0.1},
 ])
-def test_dense_gradients_match_central_differences(regularizers):
-    layer = sq.Dense(4, 3, dtype="float64", seed=1, weight_init="he", **regularizers)
+@pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh", "softmax", "linear"])
+def test_dense_gradients_match_central_differences(regularizers, activation):
+    layer = sq.Dense(4, 3, dtype="float64", seed=1, weight_init="he", activation=activation,
+                     **regularizers)
     layer.biases[:] = rng.normal(size=layer.biases.shape)  # nonzero, away from L1's kink
     X = rng.normal(size=(5, 4))
     upstream = rng.normal(size=(5, 3))

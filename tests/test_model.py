@@ -42,16 +42,23 @@ def spiral():
     (sq.Linear, sq.MeanSquaredError, lambda r: r.normal(size=(6, 3))),
     (sq.Tanh, sq.MeanAbsoluteError, lambda r: r.normal(size=(6, 3))),
 ])
-def test_model_gradients_match_central_differences(output, loss, make_y):
+@pytest.mark.parametrize("short", [False, True], ids=["book", "short"])
+def test_model_gradients_match_central_differences(output, loss, make_y, short):
     rng = np.random.default_rng(5)
     model = sq.Model(dtype="float64")
-    model.add(sq.Dense(4, 5, weight_init="he", seed=0, weight_regularizer_l2=0.01,
-                       bias_regularizer_l1=0.01))
-    model.add(sq.Tanh())
-    model.add(sq.Dense(5, 3, weight_init="he", seed=1, weight_regularizer_l1=0.01))
-    model.add(output())
+    if short:  # the same network with each activation inside its Dense layer, sizes inferred
+        model.add(sq.Dense(5, activation="tanh", weight_init="he", seed=0,
+                           weight_regularizer_l2=0.01, bias_regularizer_l1=0.01))
+        model.add(sq.Dense(3, activation=output(), weight_init="he", seed=1,
+                           weight_regularizer_l1=0.01))
+    else:
+        model.add(sq.Dense(4, 5, weight_init="he", seed=0, weight_regularizer_l2=0.01,
+                           bias_regularizer_l1=0.01))
+        model.add(sq.Tanh())
+        model.add(sq.Dense(5, 3, weight_init="he", seed=1, weight_regularizer_l1=0.01))
+        model.add(output())
     model.set(loss=loss(), optimizer=sq.SGD())
-    model.finalize()
+    model.finalize(input_size=4)
     for layer in model.trainable_layers:
         layer.biases[:] = rng.normal(size=layer.biases.shape)
     X, y = rng.normal(size=(6, 4)), make_y(rng)
@@ -216,13 +223,14 @@ def test_validation_data_errors_name_the_validation_arguments(spiral):
         classifier().train(X, y, validation_data=(np.ones((5, 3)), y[:5]), verbose=0)
 
 
-def test_train_before_finalize_and_incompatible_losses_are_errors(spiral):
+def test_train_without_optimizer_and_incompatible_losses_are_errors(spiral):
     X, y = spiral
     model = sq.Model()
     model.add(sq.Dense(2, 3))
     model.add(sq.Softmax())
-    with pytest.raises(RuntimeError, match=r"finalize\(\) before model.train"):
-        model.train(X, y)
+    model.set(loss=sq.CategoricalCrossentropy())
+    with pytest.raises(RuntimeError, match="the model has no optimizer"):
+        model.train(X, y)  # finalizes on first use, but cannot train without an optimizer
     with pytest.raises(ValueError, match="BinaryCrossentropy cannot follow a Softmax output "
                                          "layer; expected the last layer to be one of: Sigmoid"):
         model.set(loss=sq.BinaryCrossentropy())
@@ -231,8 +239,9 @@ def test_train_before_finalize_and_incompatible_losses_are_errors(spiral):
     step_model.add(sq.Step())
     with pytest.raises(ValueError, match="cannot follow a Step"):
         step_model.set(loss=sq.MeanSquaredError())
-    with pytest.raises(TypeError, match="optimizer must be a squareone Optimizer, got str"):
-        model.set(optimizer="adam")
+    with pytest.raises(TypeError, match="optimizer must be a squareone Optimizer or one of "
+                                        "'sgd', 'adagrad', 'rmsprop', 'adam', got int"):
+        model.set(optimizer=42)
     with pytest.raises(TypeError, match="Model.add expects a squareone layer"):
         model.add(lambda x: x)
     with pytest.raises(ValueError, match="no layers"):

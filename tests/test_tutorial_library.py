@@ -157,6 +157,12 @@ def test_17_model_matches_the_hand_written_loop(out_dir):
     n_samples = int(runs[0][0])  # the first run is one batch of all samples
     for size, per_epoch, steps, epochs in ((int(v) for v in run) for run in runs):
         assert per_epoch == math.ceil(n_samples / size) and steps == per_epoch * epochs
+    # The short way: no input size, so no weights, until the first data sets it.
+    assert "before any data: Dense(n_neurons=512, activation='relu'" in output
+    assert "its weights before any data: Dense(n_neurons=512) has no weights yet" in output
+    assert "after train: Dense(n_inputs=2, n_neurons=512" in output
+    assert "weights (2, 512)" in output and output.count("(n_inputs inferred)") == 2
+    assert value(output, "max parameter difference:") == 0
 
 
 # --- Steps 18-21: Fashion-MNIST.

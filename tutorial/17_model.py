@@ -22,8 +22,13 @@ Softmax, Adam(learning_rate=0.05, decay=5e-5)) with sq.Model as the book's chapt
 add(), set(loss, optimizer, accuracy), finalize(), train(..., validation_data=...). Then checks
 the Model against the hand-written pieces of earlier steps: predict() equals calling each
 layer's forward in turn, and evaluate() equals the cross-entropy and argmax accuracy computed by
-hand. Last, trains the same network twice for 20 epochs, in one batch and in batches of 32
-samples, and counts the optimizer steps each makes.
+hand. Then trains the same network twice for 20 epochs, in one batch and in batches of 32
+samples, and counts the optimizer steps each makes. Last, writes the network the short way, as
+Keras users do: Dense(512, activation="relu") states only its neurons. Inferring its input size
+is not magic: a weight matrix has shape (n_inputs, n_neurons), so it cannot be drawn until
+n_inputs is known; finalize() takes it from the previous layer's n_neurons and, for the first
+layer, from the first data (X.shape[1]): train(), predict() and evaluate() finalize a model
+that was not. Built with the same seeds, both ways end with the very same parameters.
 Nothing new is computed here; the loop moved into the library. The book's setting takes several
 minutes; SQUAREONE_FAST=1 uses 100 samples per class and 500 epochs (seconds).
 
@@ -114,3 +119,47 @@ for batch_size in (None, 32):  # None: the whole training set in one batch, as a
     print(f"batch size {size}: {math.ceil(len(X) / size)} steps per epoch, "
           f"{batched.optimizer.iterations} steps in {batch_epochs} epochs, "
           f"validation accuracy {batched_history.val_accuracy[-1]:.3f}")
+
+
+# --- The short way: input sizes inferred -------------------------------------------------------
+def build_short():
+    """The same network with each activation inside its Dense layer and no input sizes."""
+    short = sq.Model([sq.Dense(512, activation="relu", weight_regularizer_l2=5e-4,
+                               bias_regularizer_l2=5e-4, seed=0),
+                      sq.Dropout(0.1, seed=1),
+                      sq.Dense(3, activation="softmax", seed=2)])
+    short.set(loss="categorical_crossentropy", optimizer=sq.Adam(learning_rate=0.005),
+              accuracy="categorical")
+    return short
+
+
+def build_book():
+    """The book's way, with the same seeds and sizes."""
+    book = sq.Model()
+    book.add(sq.Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4, seed=0))
+    book.add(sq.ReLU())
+    book.add(sq.Dropout(0.1, seed=1))
+    book.add(sq.Dense(512, 3, seed=2))
+    book.add(sq.Softmax())
+    book.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.Adam(learning_rate=0.005),
+             accuracy=sq.CategoricalAccuracy())
+    book.finalize()
+    return book
+
+
+short = build_short()
+print(f"before any data: {short.layers[0]}, built: {short.layers[0].built}")
+try:
+    print(short.layers[0].weights)
+except AttributeError as error:  # no shape yet, so no weights to draw
+    print(f"its weights before any data: {str(error).split(':')[0]}")
+short.train(X, y, epochs=batch_epochs, verbose=0)  # the first data: n_inputs = X.shape[1]
+print(f"after train: {short.layers[0]}, weights {short.layers[0].weights.shape}")
+print(short.summary())
+book = build_book()
+book.train(X, y, epochs=batch_epochs, verbose=0)
+difference = max(np.abs(a - b).max() for pair_a, pair_b in zip(short.get_parameters(),
+                                                               book.get_parameters())
+                 for a, b in zip(pair_a, pair_b))
+print(f"short way vs book way after {batch_epochs} epochs, max parameter difference: "
+      f"{difference:.3e}")

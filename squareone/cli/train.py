@@ -10,6 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 import squareone as sq
+from squareone._names import OPTIMIZERS
 from squareone.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -24,10 +25,8 @@ from squareone.cli.common import (
 from squareone.cli.data import PRESETS, Preset, load_data, subset, validation_split
 from squareone.optimizers import Optimizer
 
-ACTIVATIONS: dict[str, Callable[[], sq.layers.Layer]] = {
-    "relu": sq.ReLU, "tanh": sq.Tanh, "sigmoid": sq.Sigmoid}
-OPTIMIZERS: dict[str, type] = {
-    "adam": sq.Adam, "sgd": sq.SGD, "adagrad": sq.Adagrad, "rmsprop": sq.RMSprop}
+#: The activations offered for hidden layers (names of squareone._names.ACTIVATIONS).
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
 
 def add_parser(commands) -> None:
@@ -40,7 +39,7 @@ def add_parser(commands) -> None:
     positive_int = number(int, 1)
     train.add_argument("--hidden", type=layer_sizes, metavar="N,N",
                        help="neurons of each hidden layer, e.g. 128,128")
-    train.add_argument("--activation", choices=ACTIVATIONS)
+    train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS)
     train.add_argument("--dropout", type=number(float, 0.0, 1.0), default=0.0, metavar="RATE",
                        help="dropout rate after each hidden layer (default: 0)")
     train.add_argument("--optimizer", choices=OPTIMIZERS)
@@ -71,12 +70,14 @@ def add_parser(commands) -> None:
 
 def build_model(n_inputs: int, n_outputs: int, *, hidden: Sequence[int], activation: str = "relu",
                 dropout: float = 0.0, l2: float = 0.0, weight_init: str | float = "he",
-                regression: bool = False, optimizer=None, seed: int | None = None) -> sq.Model:
+                regression: bool = False, optimizer=None, seed: int | None = None,
+                dtype="float32") -> sq.Model:
     """Build and finalize a multilayer perceptron.
 
-    ``Dense - activation [- Dropout]`` for every hidden layer, then ``Dense - Softmax`` with
-    categorical cross-entropy (a classifier, ``n_outputs`` classes) or ``Dense - Linear`` with
-    mean squared error and regression accuracy (``regression=True``).
+    ``Dense(activation=...) [- Dropout]`` for every hidden layer, then
+    ``Dense(activation="softmax")`` with categorical cross-entropy (a classifier, ``n_outputs``
+    classes) or ``Dense(activation="linear")`` with mean squared error and regression accuracy
+    (``regression=True``). Each layer's input size is inferred from the one before.
 
     Parameters
     ----------
@@ -84,8 +85,8 @@ def build_model(n_inputs: int, n_outputs: int, *, hidden: Sequence[int], activat
         Features per sample; classes (or outputs of a regression).
     hidden : sequence of int
         Neurons of each hidden layer.
-    activation : {"relu", "tanh", "sigmoid"}
-        Activation of the hidden layers.
+    activation : {"relu", "tanh", "sigmoid"} or Activation
+        Activation of the hidden layers (any name or activation a Dense layer accepts).
     dropout : float
         Dropout rate after each hidden layer (0 adds no Dropout layer).
     l2 : float
@@ -98,34 +99,29 @@ def build_model(n_inputs: int, n_outputs: int, *, hidden: Sequence[int], activat
     seed : int, optional
         The Dense and Dropout layers get the seeds ``seed``, ``seed + 1``, ... in order, so a
         run can be repeated exactly.
+    dtype : {"float32", "float64"}
+        The model's dtype.
 
     Returns
     -------
     squareone.Model
     """
-    model = sq.Model()
     seeds = iter(range(seed, seed + 2 * len(hidden) + 1)) if seed is not None else None
 
     def next_seed() -> int | None:
         return next(seeds) if seeds is not None else None
 
-    width = n_inputs
+    layers = []
     for neurons in hidden:
-        model.add(sq.Dense(width, neurons, weight_init=weight_init, weight_regularizer_l2=l2,
-                           bias_regularizer_l2=l2, seed=next_seed()))
-        model.add(ACTIVATIONS[activation]())
+        layers.append(sq.Dense(neurons, activation=activation, weight_init=weight_init,
+                               weight_regularizer_l2=l2, bias_regularizer_l2=l2, seed=next_seed()))
         if dropout:
-            model.add(sq.Dropout(dropout, seed=next_seed()))
-        width = neurons
-    model.add(sq.Dense(width, n_outputs, weight_init=weight_init, seed=next_seed()))
-    if regression:
-        model.add(sq.Linear())
-        model.set(loss=sq.MeanSquaredError(), accuracy=sq.RegressionAccuracy())
-    else:
-        model.add(sq.Softmax())
-        model.set(loss=sq.CategoricalCrossentropy(), accuracy=sq.CategoricalAccuracy())
-    if optimizer is not None:
-        model.set(optimizer=optimizer)
+            layers.append(sq.Dropout(dropout, seed=next_seed()))
+    layers.append(sq.Dense(n_outputs, activation="linear" if regression else "softmax",
+                           weight_init=weight_init, seed=next_seed()))
+    model = sq.Model(layers, dtype=dtype, input_size=n_inputs)
+    model.set(loss="mse" if regression else "categorical_crossentropy",
+              accuracy="regression" if regression else "categorical", optimizer=optimizer)
     model.finalize()
     return model
 

@@ -2,16 +2,25 @@
 
 Read it top to bottom as the book's Chapter 18: ``add`` layers, ``set`` the loss, optimizer
 and accuracy, ``finalize``, then ``train`` (``training.py``), ``evaluate`` and ``predict``
-(``inference.py``); the parameters' flat vector and files live in ``parameters.py``.
+(``inference.py``); the parameters' flat vector and files live in ``parameters.py``. The
+Keras way is the same model written shorter: ``Model([...layers])``, names instead of
+objects, ``compile`` and ``fit``, and input sizes inferred at ``finalize`` (see
+:meth:`Model.finalize`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from squareone._validation import as_float_dtype, check_array, check_same_length
+from squareone._names import ACCURACIES, LOSSES, OPTIMIZERS, resolve
+from squareone._validation import (
+    as_float_dtype,
+    check_array,
+    check_positive_int,
+    check_same_length,
+)
 from squareone.activations import Softmax
-from squareone.layers import Layer
+from squareone.layers import Dense, Layer
 from squareone.losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -32,9 +41,14 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
 
     Parameters
     ----------
+    layers : list of layers, optional
+        The layers in order, as if passed to :meth:`add` one by one.
     dtype : {"float32", "float64"}, default "float32"
         The dtype of parameters and of the data inside the model. Inputs are cast to it once,
         when they enter ``train``, ``evaluate`` or ``predict``.
+    input_size : int, optional
+        Features per sample, for a first ``Dense(n_neurons)`` layer that does not say; without
+        it the first data given to ``train``, ``predict`` or ``evaluate`` sets it.
 
     Attributes
     ----------
@@ -56,10 +70,19 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
     ...           accuracy=sq.CategoricalAccuracy())
     >>> model.finalize()
     >>> history = model.train(X, y, epochs=10, verbose=0)
+
+    The same network the short way (sizes of later layers inferred; ``train`` finalizes):
+
+    >>> model = sq.Model([sq.Dense(64, activation="relu", seed=0),
+    ...                   sq.Dense(3, activation="softmax", seed=1)])
+    >>> model.set(loss="categorical_crossentropy", optimizer=sq.Adam(learning_rate=0.05))
+    >>> history = model.train(X, y, epochs=10, verbose=0)
     """
 
-    def __init__(self, dtype="float32") -> None:
+    def __init__(self, layers=None, dtype="float32", *, input_size: int | None = None) -> None:
         self.dtype = as_float_dtype(dtype)
+        self.input_size = None if input_size is None else check_positive_int(input_size,
+                                                                             "input_size")
         self.layers: list[Layer] = []
         self.loss: Loss | None = None
         self.optimizer: Optimizer | None = None
@@ -69,6 +92,15 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         # and data sets checked: set by ``squareone train`` or by the user; None if unknown.
         self.dataset: str | None = None
         self.class_names: tuple[str, ...] | None = None
+        if layers is not None:
+            if not isinstance(layers, (list, tuple)):
+                raise TypeError(f"layers must be a list of squareone layers, got "
+                                f"{type(layers).__name__}")
+            for index, layer in enumerate(layers):
+                if not isinstance(layer, Layer):
+                    raise TypeError(f"layers[{index}] must be a squareone layer or "
+                                    f"activation, got {type(layer).__name__}")
+                self.add(layer)
 
     # --- building -------------------------------------------------------------------------
 
@@ -80,14 +112,19 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         self.layers.append(layer)
         self.finalized = False
 
-    def set(self, *, loss: Loss | None = None, optimizer: Optimizer | None = None,
-            accuracy: Accuracy | None = None) -> None:
-        """Set the loss, optimizer and accuracy (each optional; inference needs none)."""
-        for value, kind, name in ((loss, Loss, "loss"), (optimizer, Optimizer, "optimizer"),
-                                  (accuracy, Accuracy, "accuracy")):
-            if value is not None and not isinstance(value, kind):
-                raise TypeError(f"{name} must be a squareone {kind.__name__}, got "
-                                f"{type(value).__name__}")
+    def set(self, *, loss: Loss | str | None = None, optimizer: Optimizer | str | None = None,
+            accuracy: Accuracy | str | None = None) -> None:
+        """Set the loss, optimizer and accuracy (each optional; inference needs none).
+
+        Each is an object or its name: losses ``"categorical_crossentropy"``,
+        ``"binary_crossentropy"``, ``"mse"``, ``"mae"``; optimizers ``"sgd"``, ``"adagrad"``,
+        ``"rmsprop"``, ``"adam"`` (with the book's default hyperparameters); accuracies
+        ``"categorical"``, ``"binary"``, ``"regression"``.
+        """
+        loss, optimizer, accuracy = (
+            None if value is None else resolve(value, table, name)
+            for value, table, name in ((loss, LOSSES, "loss"), (optimizer, OPTIMIZERS, "optimizer"),
+                                       (accuracy, ACCURACIES, "accuracy")))
         if loss is not None:
             self.loss = loss
             if self.layers:
@@ -98,10 +135,21 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
             self.accuracy = accuracy
         self.finalized = False
 
-    def finalize(self) -> None:
-        """Connect the layers: dtypes, trainable layers, the fused softmax + loss gradient."""
+    def finalize(self, input_size: int | None = None) -> None:
+        """Connect the layers: sizes, dtypes, trainable layers, the fused softmax + loss gradient.
+
+        A ``Dense(n_neurons)`` layer gets its input size here: the previous Dense layer's
+        ``n_neurons`` (activations and dropout keep the width), or for the first layer
+        ``input_size`` (this argument, else ``Model(input_size=...)``). Only then can its
+        weight matrix, of shape ``(n_inputs, n_neurons)``, be drawn. ``train``, ``evaluate``
+        and ``predict`` call ``finalize`` themselves when it was not called, with the number
+        of columns of their data as ``input_size``.
+        """
         if not self.layers:
             raise ValueError("the model has no layers: call model.add(...) before finalize()")
+        if input_size is not None:
+            self.input_size = check_positive_int(input_size, "input_size")
+        self._connect_sizes()
         for layer in self.layers:
             if hasattr(layer, "set_dtype"):
                 if layer.explicit_dtype and layer.dtype != self.dtype:
@@ -110,7 +158,7 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
                 layer.set_dtype(self.dtype)
         self.trainable_layers = [layer for layer in self.layers if layer.parameters()]
         self.parameter_vector = ParameterVector(self.layers, self.dtype)
-        self.output_layer_activation = self.layers[-1]
+        self.output_layer_activation = self._output_layer()
         sized = [layer for layer in self.layers if hasattr(layer, "n_inputs")]
         self.n_features = sized[0].n_inputs if sized else None
         self.n_outputs = sized[-1].n_neurons if sized else None
@@ -125,15 +173,68 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         self._softmax_classifier_output = None
         if self.loss is not None:
             self._check_loss_follows_output()
-            if (isinstance(self.layers[-1], Softmax)
+            if (isinstance(self.output_layer_activation, Softmax)
                     and type(self.loss) is CategoricalCrossentropy):
                 self._softmax_classifier_output = SoftmaxCategoricalCrossentropy()
             if self.accuracy is None:
                 self.accuracy = self._default_accuracy()
         self.finalized = True
 
-    def _check_loss_follows_output(self) -> None:
+    # --- the same, with Keras' names -----------------------------------------------------------
+
+    def compile(self, loss: Loss | str | None = None, optimizer: Optimizer | str | None = None,
+                accuracy: Accuracy | str | None = None, *, input_size: int | None = None) -> None:
+        """:meth:`set` then :meth:`finalize`, as Keras' ``compile``.
+
+        When the first layer's input size is not known yet (no ``input_size`` here, in
+        ``Model`` or in the layer), finalizing waits for the first data given to
+        ``fit``/``train``, ``predict`` or ``evaluate``.
+        """
+        self.set(loss=loss, optimizer=optimizer, accuracy=accuracy)
+        if input_size is not None:
+            self.input_size = check_positive_int(input_size, "input_size")
+        if not self._needs_input_size():
+            self.finalize()
+
+    def fit(self, X, y, **options):
+        """:meth:`train` under Keras' name: the same arguments, the same :class:`History`.
+
+        Unlike Keras, ``shuffle`` is False unless asked for, as in ``train``.
+        """
+        return self.train(X, y, **options)
+
+    def _connect_sizes(self) -> None:
+        """Build every Dense layer without an input size from the width that reaches it."""
+        width, source = self.input_size, "input_size"
+        for index, layer in enumerate(self.layers):
+            if not isinstance(layer, Dense):
+                continue  # activations and dropout keep the width
+            if not layer.built:
+                if width is None:
+                    raise ValueError(
+                        f"layers[{index}] {layer!r} has no input size yet: pass data to train, "
+                        "fit, predict or evaluate (they finalize the model), or call "
+                        "finalize(input_size=...), or give Model(input_size=...) or "
+                        "Dense(..., n_inputs=...)")
+                layer.build(width)
+            elif width is not None and layer.n_inputs != width:
+                raise ValueError(f"layers[{index}] {layer!r} expects {layer.n_inputs} inputs, "
+                                 f"but {source} gives {width}")
+            width, source = layer.n_neurons, f"layers[{index}] (n_neurons={layer.n_neurons})"
+
+    def _output_layer(self) -> Layer:
+        """The layer whose outputs the loss sees: the last one, or the activation inside it."""
         last = self.layers[-1]
+        activation = getattr(last, "activation", None)
+        return last if activation is None else activation
+
+    def _needs_input_size(self) -> bool:
+        """Whether the first Dense layer waits for an input size nobody has given yet."""
+        first = next((layer for layer in self.layers if isinstance(layer, Dense)), None)
+        return first is not None and not first.built and self.input_size is None
+
+    def _check_loss_follows_output(self) -> None:
+        last = self._output_layer()
         if not isinstance(last, self.loss.follows):
             allowed = ", ".join(kind.__name__ for kind in self.loss.follows)
             raise ValueError(f"{type(self.loss).__name__} cannot follow a {type(last).__name__} "
@@ -148,9 +249,20 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
 
     # --- checking data ----------------------------------------------------------------------
 
-    def _require_finalized(self, action: str) -> None:
-        if not self.finalized:
+    def _require_finalized(self, action: str, X=None) -> None:
+        """Raise unless finalized; with data ``X`` (train, evaluate, predict), finalize now.
+
+        The input size of a first ``Dense(n_neurons)`` layer is then the number of columns
+        of ``X``.
+        """
+        if self.finalized:
+            return
+        if X is None:
             raise RuntimeError(f"call model.finalize() before model.{action}()")
+        input_size = None
+        if self._needs_input_size():
+            input_size = check_array(X, "X", ndim=2, finite=False).shape[1]
+        self.finalize(input_size=input_size)
 
     def _check_X(self, X, name: str = "X", finite: bool = True) -> np.ndarray:
         X = check_array(X, name, dtype=self.dtype, ndim=2, finite=finite)
@@ -185,7 +297,9 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         if self._softmax_classifier_output is not None:
             # Softmax + cross-entropy: the combined gradient replaces the softmax backward.
             dvalues = self._softmax_classifier_output.backward(output, y)
-            self.layers[-1].dinputs = dvalues
+            self.output_layer_activation.dinputs = dvalues
+            if self.output_layer_activation is not self.layers[-1]:  # a Dense's own softmax
+                dvalues = self.layers[-1].backward(dvalues, skip_activation=True)
             layers = layers[1:]
         else:
             dvalues = self.loss.backward(output, y)
@@ -203,9 +317,13 @@ class Model(TrainingMixin, InferenceMixin, ParametersMixin):
         lines = [f"Model (dtype={self.dtype.name})"]
         total = 0
         for index, layer in enumerate(self.layers):
+            if isinstance(layer, Dense) and not layer.built:
+                lines.append(f"  {index:>2}  {layer!r:<60} input size not known yet")
+                continue
             count = sum(param.size for param, _ in layer.parameters())
             total += count
-            lines.append(f"  {index:>2}  {layer!r:<60} {count:>10,} parameters")
+            inferred = "  (n_inputs inferred)" if getattr(layer, "inferred_inputs", False) else ""
+            lines.append(f"  {index:>2}  {layer!r:<60} {count:>10,} parameters{inferred}")
         lines.append(f"  total: {total:,} trainable parameters")
         for name in ("loss", "optimizer", "accuracy"):
             value = getattr(self, name)

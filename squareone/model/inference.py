@@ -46,7 +46,7 @@ class InferenceMixin:
         dict
             ``{"loss": float, "accuracy": float}``, plus ``"report"`` when asked.
         """
-        self._require_finalized("evaluate")
+        self._require_finalized("evaluate", X)
         X, y = self._check_Xy(X, y)
         if batch_size is not None:
             batch_size = check_positive_int(batch_size, "batch_size")
@@ -86,7 +86,7 @@ class InferenceMixin:
         ``X`` goes through the network ``batch_size`` rows at a time (by default
         ``INFERENCE_BATCH_SIZE``, 1024); the outputs do not depend on it beyond float rounding.
         """
-        self._require_finalized("predict")
+        self._require_finalized("predict", X)
         screen = self._screens_inputs()
         X = self._check_X(X, finite=not screen)
         batch_size = (INFERENCE_BATCH_SIZE if batch_size is None
@@ -105,9 +105,13 @@ class InferenceMixin:
         """The forward pass of ``predict``; with ``screen``, it also proves ``X`` finite."""
         if not screen:
             return self.forward(X, training=False)
+        first = self.layers[0]
         with np.errstate(invalid="ignore"):  # NaN or inf in X is reported just below instead
-            output = self.layers[0].forward(X, training=False)
-        if not all_finite(output):
+            output = first.forward(X, training=False)
+        # A Dense layer's own activation can make inf finite (tanh, sigmoid): screen its
+        # outputs before the activation, which the activation keeps as its inputs.
+        screened = output if first.activation is None else first.activation.inputs
+        if not all_finite(screened):
             check_array(X, "X")  # raises, counting the NaN and infinite values, if any
         for layer in self.layers[1:]:
             output = layer.forward(output, training=False)

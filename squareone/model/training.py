@@ -59,7 +59,7 @@ class TrainingMixin:
             If the loss becomes NaN or infinite; the parameters are restored to those at the
             start of that epoch, and the message names the epoch and step.
         """
-        self._require_finalized("train")
+        self._require_finalized("train", X)
         if self.optimizer is None:
             raise RuntimeError("the model has no optimizer: call model.set(optimizer=...) and "
                                "finalize() before train()")
