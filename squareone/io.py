@@ -74,7 +74,7 @@ from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
 __all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
-           "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
+           "export_onnx", "import_onnx", "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "squareone-model"
 PARAMETERS_FORMAT = "squareone-parameters"
@@ -247,6 +247,24 @@ def load_parameters(model: Model, path: str | os.PathLike) -> None:
         raise ValueError(f"cannot load parameters from {str(path)!r}: {problem}") from None
     for name, param in _named_parameters(model).items():
         np.copyto(param, values[name], casting="same_kind")
+
+
+def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = None,
+                class_names=None) -> None:
+    """Write ``model`` as an ONNX file (``pip install squareone[onnx]``).
+
+    See :func:`squareone.onnx.export_onnx`.
+    """
+    from squareone.onnx import export_onnx as export  # the onnx extra: imported on use only
+
+    export(model, path, opset=opset, class_names=class_names)
+
+
+def import_onnx(path: str | os.PathLike, **options) -> Model:
+    """Read a dense network from an ONNX file. See :func:`squareone.onnx.import_onnx`."""
+    from squareone.onnx import import_onnx as import_
+
+    return import_(path, **options)
 
 
 # --- describing a model -------------------------------------------------------------------------

@@ -82,8 +82,11 @@ def add_data_options(parser: argparse.ArgumentParser, default: str | None) -> No
                              "(default: 0)")
 
 def load_model_file(path: str) -> sq.Model:
+    """Load a squareone model file, or an ONNX file (``.onnx``) through the importer."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"model file not found: {path}")
+    if Path(path).suffix.lower() == ".onnx":
+        return sq.io.import_onnx(path)
     return sq.Model.load(path)
 
 def check_inputs(model: sq.Model, n_features: int, what: str) -> None:
