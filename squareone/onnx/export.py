@@ -73,9 +73,12 @@ def to_onnx(model: Model, *, opset: int | None = None, class_names=None):
         raise TypeError(f"model must be a squareone Model, got {type(model).__name__}")
     model._require_finalized("export_onnx")
     opset = _check_opset(onnx, opset)
-    metadata = {"squareone_version": squareone.__version__, "dtype": model.dtype.name}
+    metadata = {"squareone_version": squareone.__version__}
     if class_names is not None:
         metadata["class_names"] = json.dumps(_check_class_names(class_names, model.n_outputs))
+    # Last: the file's final bytes, which the importer requires, so it can tell a truncated
+    # file (a protocol buffer cut at a field boundary still parses) from a complete one.
+    metadata["dtype"] = model.dtype.name
     graph = _Graph(onnx, model.dtype, opset)
     current = INPUT_NAME
     for index, layer in enumerate(model.layers):

@@ -17,45 +17,70 @@ __all__ = ["Invalid", "layers_from_graph"]
 
 #: Element types of graph inputs and outputs (onnx.TensorProto.FLOAT and DOUBLE).
 _FLOAT_TYPES = {1: np.dtype("float32"), 11: np.dtype("float64")}
-_ACTIVATIONS = {"Relu": ReLU, "Sigmoid": Sigmoid, "Tanh": Tanh, "Identity": Linear}
+_ACTIVATIONS = {"Relu": ReLU, "Sigmoid": Sigmoid, "Tanh": Tanh}
 #: Attributes each operator may have; any other is refused, never ignored.
 _ATTRIBUTES = {"Gemm": {"alpha", "beta", "transA", "transB"}, "Softmax": {"axis"},
                "Flatten": {"axis"}, "Dropout": {"seed", "ratio", "is_test"}, "Cast": {"to"},
-               "Constant": {"value", "value_float"}}
+               "Constant": {"value", "value_float"}, "Reshape": {"allowzero"}}
+#: Inputs each operator needs (one, the data, unless listed).
+_MIN_INPUTS = {"Gemm": 2, "MatMul": 2, "Add": 2, "Greater": 2, "Reshape": 2}
 _SUPPORTED = ("Gemm, MatMul + Add, Relu, Sigmoid, Tanh, Softmax, Identity, Greater + Cast, "
-              "Dropout, Flatten and Constant")
+              "and as the identity Dropout, Flatten, Reshape and Cast of 2-D data")
 
 
 class Invalid(Exception):
     """A problem with the file's content; import_onnx re-raises it as ValueError."""
 
 
-def layers_from_graph(proto, read_tensor) -> tuple[np.dtype, list, list]:
+def layers_from_graph(proto, read_tensor, output: str | None = None
+                      ) -> tuple[np.dtype, list, list]:
     """Return the dtype, the layers and the ``(weights, biases)`` of each Dense layer.
 
     ``read_tensor(tensor_proto, where)`` returns a checked array (see ``reader.py``).
+    ``output`` names the graph output to read when there are several; only the nodes it
+    depends on are read.
     """
     _check_opsets(proto)
     graph = proto.graph
     if len(graph.sparse_initializer):
         raise Invalid("the graph has sparse initializers, which squareone does not read")
-    constants = {tensor.name: read_tensor(tensor, f"initializer {tensor.name!r}")
-                 for tensor in graph.initializer}
+    constants = _Constants(graph.initializer, read_tensor)
     source, dtype, width = _graph_input(graph, constants)
     walk = _Walk(source, dtype, width, constants, read_tensor)
-    for node in graph.node:
+    target = _output_name(graph, output)
+    for node in _needed_nodes(graph, target):
         walk.visit(node)
     walk.finish_pending()
-    if len(graph.output) != 1:
-        raise Invalid(f"the graph has {len(graph.output)} outputs; squareone models have one")
-    if graph.output[0].name != walk.current:
-        raise Invalid(f"the graph output {graph.output[0].name!r} is not the end of the chain "
-                      f"of nodes that starts at the input ({walk.current!r})")
+    if target != walk.current:
+        raise Invalid(f"the graph output {target!r} is not the end of the chain of nodes that "
+                      f"starts at the input ({walk.current!r})")
     if not walk.layers:
         raise Invalid("the graph has no layers")
     if isinstance(walk.layers[-1], Dense):
         walk.layers.append(Linear())  # what squareone's regression models end in
     return dtype, walk.layers, walk.parameters
+
+
+def _output_name(graph, output: str | None) -> str:
+    names = [value.name for value in graph.output]
+    if output is None and len(names) == 1:
+        return names[0]
+    if output is None:
+        raise Invalid(f"the graph has {len(names)} outputs, {names}; pass output= to choose "
+                      "the one to read (e.g. the probabilities of a classifier)")
+    if output not in names:
+        raise Invalid(f"the graph has no output {output!r}; its outputs are {names}")
+    return output
+
+
+def _needed_nodes(graph, target: str) -> list:
+    """The nodes ``target`` depends on, in file order (others feed other outputs)."""
+    needed, wanted = [], {target}
+    for node in reversed(graph.node):
+        if wanted.intersection(node.output):
+            needed.append(node)
+            wanted.update(name for name in node.input if name)
+    return needed[::-1]
 
 
 def _check_opsets(proto) -> None:
@@ -64,6 +89,29 @@ def _check_opsets(proto) -> None:
     # opset (Softmax's default axis moved from 1 to -1 in 13, both the last of two axes).
     if versions.get("", versions.get("ai.onnx")) is None:
         raise Invalid("the model imports no version of the standard ONNX operators")
+
+
+class _Constants(dict):
+    """Constant arrays by name, each read (and checked) from its TensorProto on first use.
+
+    Lazily, because a graph may hold tensors squareone never reads (skl2onnx's class labels).
+    """
+
+    def __init__(self, initializers, read_tensor) -> None:
+        super().__init__()
+        self.protos = {tensor.name: tensor for tensor in initializers}
+        self.read_tensor = read_tensor
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self.protos
+
+    def __missing__(self, name: str) -> np.ndarray:
+        value = self.read_tensor(self.protos[name], f"initializer {name!r}")
+        self[name] = value
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
 
 
 def _graph_input(graph, constants: dict) -> tuple[str, np.dtype, int | None]:
@@ -109,8 +157,13 @@ class _Walk:
             if attribute.name not in allowed:
                 raise Invalid(f"{where} has the attribute {attribute.name!r}, which squareone "
                               "cannot express")
+        if not len(node.output) or not node.output[0]:
+            raise Invalid(f"{where} has no output")
         if node.op_type == "Constant":
             return self._constant(node, where)
+        if len(node.input) < _MIN_INPUTS.get(node.op_type, 1):
+            raise Invalid(f"{where} has {len(node.input)} inputs; {node.op_type} needs "
+                          f"{_MIN_INPUTS.get(node.op_type, 1)}")
         data = [name for name in node.input if name and name not in self.constants]
         first_is_data = node.input[0] == self.current or node.op_type == "Add"
         if data != [self.current] or not first_is_data:
@@ -218,14 +271,28 @@ class _Walk:
 
     def _cast(self, node, where: str) -> None:
         attributes = {attribute.name: attribute.i for attribute in node.attribute}
-        if not self.pending or self.pending[0] != "Greater":
-            raise Invalid(f"{where} does not follow a Greater; squareone reads Cast only in "
-                          "Greater + Cast (a Step)")
         if _FLOAT_TYPES.get(attributes.get("to")) != self.dtype:
             raise Invalid(f"{where} casts to element type {attributes.get('to')}, not the "
                           f"model's {self.dtype.name}")
-        self.pending = None
-        self.layers.append(Step())
+        if self.pending and self.pending[0] == "Greater":
+            self.pending = None
+            self.layers.append(Step())
+        # Otherwise a cast of the model's floats to their own type (skl2onnx starts with one).
+
+    def _identity(self, node, where: str) -> None:
+        # squareone's Linear layer: kept where it is the output layer of a regression model
+        # (after a Dense layer), left out after an activation, where it changes nothing.
+        if not self.layers or isinstance(self.layers[-1], Dense):
+            self.layers.append(Linear())
+
+    def _reshape(self, node, where: str) -> None:
+        shape = self.constants[node.input[1]].reshape(-1)
+        allow_zero = any(attribute.i for attribute in node.attribute)
+        keeps = {(-1, self.width), (0, self.width), (0, -1)} - ({(0, self.width), (0, -1)}
+                                                                if allow_zero else set())
+        if len(shape) != 2 or self.width is None or tuple(shape.tolist()) not in keeps:
+            raise Invalid(f"{where} reshapes to {shape.tolist()}; only a reshape of (batch, "
+                          f"{self.width}) data to itself has a squareone equivalent")
 
     # --- helpers -------------------------------------------------------------------------------
 

@@ -35,14 +35,17 @@ _MODEL_FIELD_TAGS = frozenset({0x08, 0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0
                                0xCA, 0xD2})
 
 
-def import_onnx(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> Model:
+def import_onnx(path: str | os.PathLike, *, output: str | None = None,
+                max_bytes: int = MAX_FILE_BYTES) -> Model:
     """Read an ONNX file holding a dense network into a finalized squareone Model.
 
     Reads the graphs squareone can express: a chain of ``Gemm`` (or ``MatMul`` + ``Add``)
     layers with ``Relu``, ``Sigmoid``, ``Tanh``, ``Softmax`` (last axis), ``Identity`` and
     ``Greater`` + ``Cast`` (a step) between them, as written by :func:`export_onnx`, by
-    PyTorch's ``torch.onnx.export`` of an ``nn.Sequential`` MLP (``Flatten`` of 2-D inputs and
-    ``Dropout`` are read as the identity they are at inference) or by other converters.
+    PyTorch's ``torch.onnx.export`` of an ``nn.Sequential`` MLP, skl2onnx's ``MLPRegressor``
+    and multi-class ``MLPClassifier`` (``output="probabilities"``), or other converters.
+    ``Dropout``, ``Flatten``, and ``Reshape`` or ``Cast`` that leave 2-D data as it is, are
+    read as the identity they are at inference.
 
     The model gets the loss its output suggests (``CategoricalCrossentropy`` after Softmax,
     ``BinaryCrossentropy`` after Sigmoid, ``MeanSquaredError`` otherwise, none after a step)
@@ -54,6 +57,10 @@ def import_onnx(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> 
     ----------
     path : str or os.PathLike
         The ONNX file.
+    output : str, optional
+        The graph output to read, when the graph has several (a classifier's
+        ``"probabilities"`` beside its ``"label"``); only the nodes it depends on are read.
+        By default the graph must have exactly one output.
     max_bytes : int, default MAX_FILE_BYTES (1 GiB)
         Refuse larger files before reading them.
 
@@ -77,7 +84,9 @@ def import_onnx(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> 
     path = Path(path)
     try:
         proto = _parse(onnx, _read_bytes(path, max_bytes))
-        return _build_model(*layers_from_graph(proto, _tensor_reader(onnx)))
+        dtype, layers, parameters = layers_from_graph(proto, _tensor_reader(onnx), output)
+        _check_complete(proto, dtype)
+        return _build_model(dtype, layers, parameters)
     except Invalid as problem:
         raise ValueError(f"cannot import {str(path)!r}: {problem}") from None
 
@@ -86,13 +95,17 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     """Return the file's bytes after checking it is a regular file of at most ``max_bytes``."""
     # O_NONBLOCK: opening a FIFO must not hang waiting for a writer; it is refused below.
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(file.fileno())
+    try:
+        info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise Invalid("not a regular file (a directory, device, pipe or socket)")
         if info.st_size > max_bytes:
             raise Invalid(f"the file has {info.st_size:,} bytes, more than max_bytes="
                           f"{max_bytes:,}")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as file:
         first = file.read(1)
         if not first:
             raise Invalid("the file is empty")
@@ -118,6 +131,21 @@ def _parse(onnx, data: bytes):
     if not proto.HasField("graph"):
         raise Invalid("the file holds no graph: not an ONNX model, or it is truncated")
     return proto
+
+
+def _check_complete(proto, dtype: np.dtype) -> None:
+    """Refuse a squareone file cut short at a field boundary, which parses without error.
+
+    A protocol buffer has no length or checksum, and its last fields are the metadata; the
+    exporter writes ``dtype`` as the very last entry, so a file from squareone without it (or
+    with another dtype than its graph) was truncated or altered.
+    """
+    if proto.producer_name != "squareone":
+        return
+    properties = {entry.key: entry.value for entry in proto.metadata_props}
+    if properties.get("dtype") != dtype.name:
+        raise Invalid(f"a squareone file without its final metadata entry dtype={dtype.name!r} "
+                      f"(found {properties.get('dtype')!r}): the file is truncated or altered")
 
 
 def _tensor_reader(onnx):
