@@ -132,19 +132,28 @@ def test_export_refuses_what_it_cannot_write(onnx, tmp_path):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_round_trip_gives_identical_parameters_predictions_and_can_train(onnx, tmp_path, dtype):
-    model = _model(sq.Sigmoid, dtype)
+@pytest.mark.parametrize("activation", ACTIVATIONS, ids=lambda cls: cls.__name__)
+def test_round_trip_gives_identical_parameters_and_predictions(onnx, tmp_path, activation,
+                                                               dtype):
+    model = _model(activation, dtype)
     path = tmp_path / "model.onnx"
     model.export_onnx(path)
     loaded = sq.io.import_onnx(path)
     assert loaded.dtype == np.dtype(dtype)
     assert [type(layer) for layer in loaded.layers] == [
         type(layer) for layer in model.layers if not isinstance(layer, sq.Dropout)]
-    for (w0, b0), (w1, b1) in zip(model.get_parameters(), loaded.get_parameters()):
+    for (w0, b0), (w1, b1) in zip(model.get_parameters(), loaded.get_parameters(), strict=True):
         np.testing.assert_array_equal(w0, w1)
         np.testing.assert_array_equal(b0, b1)
     X = np.random.default_rng(2).normal(size=(64, 5)).astype(dtype)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_an_imported_model_evaluates_and_trains_further(onnx, tmp_path):
+    model = _model(sq.Sigmoid, "float64")
+    model.export_onnx(tmp_path / "model.onnx")
+    loaded = sq.io.import_onnx(tmp_path / "model.onnx")
+    X = np.random.default_rng(2).normal(size=(64, 5))
     y = (X[:, :4] > 0).astype(int)
     assert isinstance(loaded.loss, sq.BinaryCrossentropy)
     before = loaded.evaluate(X, y)["loss"]
@@ -263,3 +272,16 @@ def test_pytorch_sequential_mlp_imports_and_predicts_the_same(ort, tmp_path, dty
         expected = net(torch.from_numpy(X)).numpy()
     np.testing.assert_allclose(model.predict(X), expected, rtol=0, atol=TOLERANCE[dtype])
     np.testing.assert_array_equal(model.predict_classes(X), expected.argmax(axis=1))
+
+
+def test_onnx_stays_optional(monkeypatch, tmp_path):
+    code = ("import sys, squareone, squareone.cli, squareone.onnx; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'onnxruntime')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=120)
+    assert result.stdout.strip() == "[]"
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install squareone\[onnx\]"):
+        _model(sq.ReLU, "float32").export_onnx(tmp_path / "model.onnx")
+    with pytest.raises(ImportError, match=r"import_onnx needs onnx.*squareone\[onnx\]"):
+        sq.io.import_onnx(tmp_path / "model.onnx")

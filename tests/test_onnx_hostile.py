@@ -81,6 +81,10 @@ def test_flatten_dropout_and_matmul_without_add_are_read_as_the_identity(onnx, t
     (("LeakyRelu", ["x"], "y", "leaky", {}), r"'leaky' \(LeakyRelu\) is not supported"),
     (("Softmax", ["x"], "y", "soft", {"axis": 0}), r"'soft' \(Softmax\) has axis=0"),
     (("Greater", ["x", "W"], "y", "cmp", {}), r"'cmp' \(Greater\) compares with"),
+    (("Greater", ["x", ""], "y", "cmp", {}), r"'cmp' \(Greater\): its second input must be"),
+    # Operator names that spell the importer's own helpers are just unknown operators.
+    (("Set_biases", ["x", "W"], "y", "sneaky", {}), r"'sneaky' \(Set_biases\) is not supported"),
+    (("Matrix", ["x", "W"], "y", "sneaky", {}), r"'sneaky' \(Matrix\) is not supported"),
 ])
 def test_unsupported_operators_and_attributes_are_refused_by_node(onnx, tmp_path, node_args,
                                                                   message):

@@ -22,6 +22,10 @@ _ACTIVATIONS = {"Relu": ReLU, "Sigmoid": Sigmoid, "Tanh": Tanh}
 _ATTRIBUTES = {"Gemm": {"alpha", "beta", "transA", "transB"}, "Softmax": {"axis"},
                "Flatten": {"axis"}, "Dropout": {"seed", "ratio", "is_test"}, "Cast": {"to"},
                "Constant": {"value", "value_float"}, "Reshape": {"allowzero"}}
+#: The operators read by a method of _Walk, and that method's name.
+_HANDLERS = {op_type: f"_{op_type.lower()}" for op_type in (
+    "Gemm", "MatMul", "Add", "Softmax", "Flatten", "Dropout", "Greater", "Cast", "Identity",
+    "Reshape")}
 #: Inputs each operator needs (one, the data, unless listed).
 _MIN_INPUTS = {"Gemm": 2, "MatMul": 2, "Add": 2, "Greater": 2, "Reshape": 2}
 _SUPPORTED = ("Gemm, MatMul + Add, Relu, Sigmoid, Tanh, Softmax, Identity, Greater + Cast, "
@@ -176,27 +180,25 @@ class _Walk:
         if self.pending and (node.op_type, self.pending[0]) not in {("Add", "MatMul"),
                                                                      ("Cast", "Greater")}:
             self.finish_pending()
-        handler = getattr(self, f"_{node.op_type.lower()}", None)
-        if handler is None and node.op_type not in _ACTIVATIONS:
+        # The operator name from the file is looked up in fixed tables, never used to find
+        # a method by name.
+        if node.op_type in _ACTIVATIONS:
+            self.layers.append(_ACTIVATIONS[node.op_type]())
+        elif node.op_type in _HANDLERS:
+            getattr(self, _HANDLERS[node.op_type])(node, where)
+        else:
             raise Invalid(f"{where} is not supported: squareone imports {_SUPPORTED} "
                           "(dense networks; no convolutions, branches or other operators)")
-        if handler is None:
-            self.layers.append(_ACTIVATIONS[node.op_type]())
-        else:
-            handler(node, where)
         if node.output[0] in self.seen:
             raise Invalid(f"{where} writes {node.output[0]!r}, which an earlier node wrote")
         self.current = node.output[0]
         self.seen.add(self.current)
 
     def finish_pending(self) -> None:
-        """A MatMul without Add is a Dense layer without biases; Greater needs its Cast."""
+        """A MatMul without Add keeps its zero biases; a Greater without Cast is refused."""
         if self.pending and self.pending[0] == "Greater":
             raise Invalid(f"Greater output {self.pending[1]!r} is not cast to a float: "
                           "squareone reads Greater only as Greater + Cast (a Step)")
-        if self.pending:
-            weights = self.parameters[-1][0]
-            self.parameters[-1] = (weights, np.zeros((1, weights.shape[1]), self.dtype))
         self.pending = None
 
     # --- one method per operator, named after it ---------------------------------------------
@@ -263,7 +265,7 @@ class _Walk:
                 raise Invalid(f"{where} is in training mode; squareone imports inference graphs")
 
     def _greater(self, node, where: str) -> None:
-        threshold = self.constants[node.input[1]]
+        threshold = self._required_constant(node.input[1], where)
         if threshold.size != 1 or threshold.reshape(-1)[0] != 0:
             raise Invalid(f"{where} compares with {threshold.reshape(-1)[:3]}, not 0: only "
                           "Greater(x, 0) + Cast, a Step, has a squareone equivalent")
@@ -286,7 +288,7 @@ class _Walk:
             self.layers.append(Linear())
 
     def _reshape(self, node, where: str) -> None:
-        shape = self.constants[node.input[1]].reshape(-1)
+        shape = self._required_constant(node.input[1], where).reshape(-1)
         allow_zero = any(attribute.i for attribute in node.attribute)
         keeps = {(-1, self.width), (0, self.width), (0, -1)} - ({(0, self.width), (0, -1)}
                                                                 if allow_zero else set())
@@ -295,6 +297,11 @@ class _Walk:
                           f"{self.width}) data to itself has a squareone equivalent")
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def _required_constant(self, name: str, where: str) -> np.ndarray:
+        if not name or name not in self.constants:
+            raise Invalid(f"{where}: its second input must be a constant, got {name!r}")
+        return self.constants[name]
 
     def _matrix(self, name: str, where: str) -> np.ndarray:
         value = self.constants.get(name)

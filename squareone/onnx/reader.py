@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from squareone._extras import require
+from squareone._validation import check_positive_int
 from squareone.model import Model
 from squareone.onnx.graph import Invalid, layers_from_graph
 
@@ -81,6 +82,10 @@ def import_onnx(path: str | os.PathLike, *, output: str | None = None,
         If the ``onnx`` package is not installed (``pip install squareone[onnx]``).
     """
     onnx = require("onnx", "onnx", "squareone.onnx.import_onnx")
+    max_bytes = check_positive_int(max_bytes, "max_bytes")
+    if output is not None and not isinstance(output, str):
+        raise TypeError(f"output must be the name of a graph output (a string), got "
+                        f"{type(output).__name__}")
     path = Path(path)
     try:
         proto = _parse(onnx, _read_bytes(path, max_bytes))
