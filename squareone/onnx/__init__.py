@@ -4,8 +4,9 @@
 Java, JavaScript in the browser, phones), TensorRT, OpenVINO and other frameworks read it.
 :func:`export_onnx` writes a finalized model as an ONNX graph; :func:`import_onnx` reads the
 dense networks squareone can express back into a :class:`~squareone.Model`, from squareone,
-from PyTorch's ``torch.onnx.export`` of an ``nn.Sequential`` MLP, or from other exporters that
-write the same plain graph. Both need the ``onnx`` extra: ``pip install squareone[onnx]`` (it
+from PyTorch's ``torch.onnx.export`` of an ``nn.Sequential`` MLP, from skl2onnx's MLPs, or
+from other exporters that write the same plain graph; it refuses anything else (convolutions,
+branches, other operators or attributes) with a ``ValueError`` naming the node. Both need the ``onnx`` extra: ``pip install squareone[onnx]`` (it
 also installs ``onnxruntime``, which the tests use to check every exported file).
 
 The graph, layer by layer
@@ -18,7 +19,8 @@ squareone                 ONNX
 ``ReLU``                  ``Relu``
 ``Sigmoid``, ``Tanh``     ``Sigmoid``, ``Tanh``
 ``Softmax``               ``Softmax`` over the last axis
-``Linear``                ``Identity``
+``Linear``                ``Identity`` (import: a ``Linear`` layer after a Dense layer,
+                          left out after an activation, where it changes nothing)
 ``Step``                  ``Greater(x, 0)`` then ``Cast`` to the model's float type
 ``Dropout``               nothing: it is the identity at inference
 ========================  ==============================================================
