@@ -6,8 +6,9 @@ Java, JavaScript in the browser, phones), TensorRT, OpenVINO and other framework
 dense networks squareone can express back into a :class:`~squareone.Model`, from squareone,
 from PyTorch's ``torch.onnx.export`` of an ``nn.Sequential`` MLP, from skl2onnx's MLPs, or
 from other exporters that write the same plain graph; it refuses anything else (convolutions,
-branches, other operators or attributes) with a ``ValueError`` naming the node. Both need the ``onnx`` extra: ``pip install squareone[onnx]`` (it
-also installs ``onnxruntime``, which the tests use to check every exported file).
+branches, other operators or attributes) with a ``ValueError`` naming the node. Both need
+the ``onnx`` extra: ``pip install squareone[onnx]`` (it also installs ``onnxruntime``, which
+the tests use to check every exported file).
 
 The graph, layer by layer
 -------------------------
