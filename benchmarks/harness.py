@@ -137,10 +137,11 @@ class Row:
     torch: float | None = None
     sklearn: float | None = None
     floor: float | None = None
+    onnxruntime: float | None = None
 
 
 COLUMNS = ("workload", "unit", "threads", "squareone", "PyTorch", "scikit-learn",
-           "squareone / PyTorch", "floor", "squareone / floor")
+           "squareone / PyTorch", "floor", "squareone / floor", "ONNX Runtime")
 
 
 def _number(value: float | None) -> str:
@@ -163,7 +164,8 @@ def format_table(rows: list[Row]) -> str:
     for row in rows:
         cells = [row.workload, row.unit, row.threads, _number(row.squareone),
                  _number(row.torch), _number(row.sklearn), _ratio(row.squareone, row.torch),
-                 _number(row.floor), _ratio(row.squareone, row.floor)]
+                 _number(row.floor), _ratio(row.squareone, row.floor),
+                 _number(row.onnxruntime)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

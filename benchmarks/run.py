@@ -34,6 +34,10 @@ try:
     import bench_sklearn
 except ImportError:
     bench_sklearn = None
+try:
+    import bench_onnx
+except ImportError:
+    bench_onnx = None
 
 HERE = Path(__file__).resolve().parent
 WORKLOADS = ("fashion", "inference", "small", "memory")
@@ -148,7 +152,7 @@ def memory_of(framework: str, data_dir: Path, threads: int) -> dict:
 def bench_memory(settings: Settings, data_dir: Path, threads: int) -> list[Row]:
     above_imports, above_data = {}, {}
     for name, module in settings.frameworks.items():
-        if module is None:
+        if module is None or not hasattr(module, "fashion_epoch"):  # ONNX Runtime: inference
             above_imports[name] = above_data[name] = None
             continue
         log(f"  memory, {name}")
@@ -198,6 +202,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="timed repeats (default 3, quick 1)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     parser.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn")
+    parser.add_argument("--no-onnx", action="store_true", help="skip ONNX Runtime")
     parser.add_argument("--data-dir", type=Path, default=data.DATA_DIR,
                         help="folder with the Fashion-MNIST IDX .gz files")
     parser.add_argument("--output", type=Path,
@@ -220,7 +225,8 @@ def main(argv=None) -> None:
                         dtypes=(np.float32,) if args.quick else (np.float32, np.float64))
     settings.frameworks = {"squareone": bench_squareone,
                            "torch": None if args.no_torch else bench_torch,
-                           "sklearn": None if args.no_sklearn else bench_sklearn}
+                           "sklearn": None if args.no_sklearn else bench_sklearn,
+                           "onnxruntime": None if args.no_onnx else bench_onnx}
     torch = bench_torch.torch if settings.frameworks["torch"] else None
     load_before = load_average()
     data_sets, source = load_data(args.workloads, args.data_dir, settings.dtypes)
@@ -233,6 +239,8 @@ def main(argv=None) -> None:
         with threadpool_limits(limits=threads):
             if torch is not None:
                 torch.set_num_threads(threads)
+            if settings.frameworks["onnxruntime"] is not None:
+                bench_onnx.set_threads(threads)
             for workload, bench in (("fashion", bench_fashion), ("inference", bench_inference),
                                     ("small", bench_small)):
                 if workload in args.workloads:
@@ -251,6 +259,9 @@ def main(argv=None) -> None:
         lines = ["# squareone benchmark results", "",
                  f"`python benchmarks/run.py {' '.join(sys.argv[1:])}`", "",
                  *machine_info(torch, sklearn),
+                 f"- ONNX Runtime {bench_onnx.onnxruntime.__version__}"
+                 if settings.frameworks["onnxruntime"] else "- ONNX Runtime: not installed or "
+                 "not used (--no-onnx)",
                  f"- Fashion-MNIST: {source} data",
                  f"- load average before / after: {load_before} / {load_average()}",
                  f"- CPU use during the timed runs (CPU seconds per wall second; below the "

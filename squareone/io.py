@@ -87,7 +87,7 @@ from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
 __all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
-           "model_to_bytes", "model_from_bytes",
+           "model_to_bytes", "model_from_bytes", "export_onnx", "import_onnx",
            "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "squareone-model"
@@ -288,6 +288,24 @@ def load_parameters(model: Model, path: str | os.PathLike) -> None:
                          f"{shorten(str(problem))}") from None
     for name, param in _named_parameters(model).items():
         np.copyto(param, values[name], casting="same_kind")
+
+
+def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = None,
+                class_names=None) -> None:
+    """Write ``model`` as an ONNX file (``pip install squareone[onnx]``).
+
+    See :func:`squareone.onnx.export_onnx`.
+    """
+    from squareone.onnx import export_onnx as export  # the onnx extra: imported on use only
+
+    export(model, path, opset=opset, class_names=class_names)
+
+
+def import_onnx(path: str | os.PathLike, **options) -> Model:
+    """Read a dense network from an ONNX file. See :func:`squareone.onnx.import_onnx`."""
+    from squareone.onnx import import_onnx as import_
+
+    return import_(path, **options)
 
 
 # --- describing a model -------------------------------------------------------------------------

@@ -132,6 +132,8 @@ def load_model_file(path: str) -> sq.Model:
     if not stat.S_ISREG(mode):  # a pipe or a device: reading could block or never end
         raise ValueError(f"model file {quoted(path)} is not a regular file (a pipe, a device "
                          "or a socket)")
+    if Path(path).suffix.lower() == ".onnx":
+        return sq.io.import_onnx(path)
     return sq.Model.load(path)
 
 def check_dataset(model: sq.Model, dataset: str | None, force: bool, path: str) -> None:

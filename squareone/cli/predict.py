@@ -30,7 +30,8 @@ def add_parser(commands) -> None:
                                   "Fashion-MNIST or MNIST (images are converted to 28x28 "
                                   "grayscale, inverted if their background is light, and "
                                   "scaled as in training).")
-    predict.add_argument("model", help="a model file written by squareone train")
+    predict.add_argument("model", help="a model file written by squareone train, or an "
+                         "ONNX file (.onnx) of a dense network")
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG...)")
     predict.add_argument("--top", type=number(int, 1), default=1, metavar="K",
                          help="show the K most likely classes (default: 1)")

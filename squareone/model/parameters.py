@@ -133,6 +133,12 @@ class ParametersMixin:
 
         return load_model(path)
 
+    def export_onnx(self, path, *, opset: int | None = None, class_names=None) -> None:
+        """Write the model as an ONNX file. See :func:`squareone.onnx.export_onnx`."""
+        from squareone.io import export_onnx
+
+        export_onnx(self, path, opset=opset, class_names=class_names)
+
     def save_parameters(self, path) -> None:
         """Save the parameters alone. See :func:`squareone.io.save_parameters`."""
         from squareone.io import save_parameters

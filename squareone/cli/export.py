@@ -1,0 +1,45 @@
+"""``squareone export``: write a saved model as an ONNX file, to run it without squareone."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import squareone as sq
+from squareone.cli.common import EXIT_OK, UsageError, check_writable, load_model_file, number
+from squareone.datasets import mnist
+from squareone.onnx import DEFAULT_OPSET, MIN_OPSET
+
+
+def add_parser(commands) -> None:
+    """Add the command to the subcommands ``commands``."""
+    export = commands.add_parser(
+        "export", help="write a saved model as an ONNX file",
+        description="Write a model as ONNX, for ONNX Runtime (Python, C++, C#, Java, the "
+        "browser, phones) and other frameworks. Needs pip install squareone[onnx].")
+    export.add_argument("model", help="a model file written by squareone train")
+    export.add_argument("output", help="the ONNX file to write, e.g. model.onnx")
+    export.add_argument("--opset", type=number(int, MIN_OPSET), default=None,
+                        help=f"ONNX opset to write (default: {DEFAULT_OPSET}, read by "
+                             "ONNX Runtime 1.6 and later)")
+    export.add_argument("--dataset", choices=(*mnist.DATASET_NAMES, "none"),
+                        default="fashion-mnist",
+                        help="whose class names to store in the file's metadata when the "
+                             "model is a 10-class classifier (default: fashion-mnist)")
+    export.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if Path(args.output).suffix.lower() != ".onnx":
+        raise UsageError(f"the output file must end in .onnx, got {args.output!r}")
+    check_writable(args.output, "output")
+    model = load_model_file(args.model)
+    class_names = None
+    if args.dataset != "none" and isinstance(model.output_layer_activation, sq.Softmax):
+        names = mnist.class_names(args.dataset)
+        class_names = names if len(names) == model.n_outputs else None
+    sq.io.export_onnx(model, args.output, opset=args.opset, class_names=class_names)
+    print(f"wrote {args.output} ({Path(args.output).stat().st_size:,} bytes, opset "
+          f"{args.opset or DEFAULT_OPSET}"
+          f"{', ' + args.dataset + ' class names' if class_names else ''})")
+    return EXIT_OK
