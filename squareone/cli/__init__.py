@@ -7,6 +7,7 @@
     squareone evaluate model.squareone --dataset fashion-mnist
     squareone predict model.squareone shirt.png --top 3
     squareone info model.squareone
+    squareone playground                             # watch a network learn in the browser
 
 ``squareone <command> --help`` lists every option. Each data set has its own defaults
 (:data:`PRESETS`); every option overrides them.
@@ -26,7 +27,7 @@ import sys
 from collections.abc import Sequence
 
 import squareone as sq
-from squareone.cli import evaluate, info, predict, train
+from squareone.cli import evaluate, info, playground, predict, train
 from squareone.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -44,7 +45,7 @@ __all__ = ["main", "build_parser", "build_model", "load_data", "Data", "Preset",
 
 #: The subcommands, in the order ``--help`` lists them. Each module has ``add_parser(commands)``
 #: and ``run(args)``; a new command is a new module here.
-COMMANDS = (train, evaluate, predict, info)
+COMMANDS = (train, evaluate, predict, info, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
