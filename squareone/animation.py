@@ -38,6 +38,7 @@ CLASS_COLORS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39
                          (188, 189, 34), (23, 190, 207)], dtype=np.float64)
 _PANEL = 360          # pixels: each frame is two square panels side by side
 _MARGIN = 0.05        # of the data's range, added around it in the boundary panel
+_DRAWN_POINTS = 600   # most training points drawn on a panel
 _SUFFIXES = (".gif", ".mp4")
 
 
@@ -160,16 +161,22 @@ class TrainingRecorder:
         pixels = (255 * (1 - strength) + colors * strength)[::-1].astype(np.uint8)
         panel = Image.fromarray(pixels, "RGB").resize((_PANEL, _PANEL), Image.NEAREST)
         draw = ImageDraw.Draw(panel)
-        for (px, py), class_id in zip(self._to_pixels(self.X), self.y):
-            fill = tuple(int(c) for c in CLASS_COLORS[class_id % len(CLASS_COLORS)])
-            draw.ellipse((px - 2, py - 2, px + 2, py + 2), fill=fill, outline="black")
+        # At most about _DRAWN_POINTS points (every k-th: all classes keep their share), so
+        # the regions stay visible under them.
+        every = max(1, len(self.X) // _DRAWN_POINTS)
+        for (px, py), class_id in zip(self._to_pixels(self.X[::every]), self.y[::every]):
+            color = CLASS_COLORS[class_id % len(CLASS_COLORS)]
+            # A darker rim of the same colour: points stand out and keep their class's hue.
+            draw.ellipse((px - 2.5, py - 2.5, px + 2.5, py + 2.5),
+                         fill=tuple(int(c) for c in color),
+                         outline=tuple(int(c * 0.55) for c in color))
         return panel
 
     def _curve_panel(self, curve) -> Image.Image:
         panel = Image.new("RGB", (_PANEL, _PANEL), "white")
         draw = ImageDraw.Draw(panel)
         truth = self._to_pixels(np.c_[self.X[:, 0], self.y])
-        for px, py in truth[:: max(1, len(truth) // 400)]:
+        for px, py in truth[:: max(1, len(truth) // _DRAWN_POINTS)]:
             draw.ellipse((px - 1.5, py - 1.5, px + 1.5, py + 1.5), fill=(31, 119, 180))
         xs = np.linspace(self.low[0], self.high[0], len(curve))
         fitted = self._to_pixels(np.c_[xs, np.clip(curve, self.low[1], self.high[1])])
