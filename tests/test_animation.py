@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -51,6 +52,26 @@ def test_spiral_animation_has_the_frames_asked_for_and_the_boundary_moves(tmp_pa
     # The loss panel draws a longer curve as training goes on: more coloured pixels.
     blue = [np.sum((f[:, PANEL:, 2] > 150) & (f[:, PANEL:, 0] < 80)) for f in frames]
     assert blue[-1] > blue[0]
+
+
+def test_the_books_10000_epoch_spiral_as_100_frames_takes_well_under_a_minute(tmp_path):
+    X, y = sq.datasets.spiral_data(100, 3, seed=0)  # Chapter 10: 2-64-3, Adam, full batch
+    model = sq.Model()
+    model.add(sq.Dense(2, 64, seed=0))
+    model.add(sq.ReLU())
+    model.add(sq.Dense(64, 3, seed=1))
+    model.add(sq.Softmax())
+    model.set(loss=sq.CategoricalCrossentropy(),
+              optimizer=sq.Adam(learning_rate=0.05, decay=5e-7),
+              accuracy=sq.CategoricalAccuracy())
+    model.finalize()
+    started = time.perf_counter()
+    history = sq.plots.animate_training(model, X, y, tmp_path / "book.gif", epochs=10_000,
+                                        frames=100)
+    seconds = time.perf_counter() - started
+    assert seconds < 60, f"{seconds:.1f} s"  # about 5 s on 2 idle cores
+    assert len(_frames(tmp_path / "book.gif")) == 100
+    assert history.accuracy[-1] > 0.9
 
 
 def test_last_frame_colours_the_plane_with_the_models_classes(tmp_path):

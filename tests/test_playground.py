@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import squareone as sq
+from squareone.cli import main
 from squareone.playground import make_server, spec
 from squareone.playground.session import Session
 
@@ -221,6 +222,8 @@ def test_saved_model_downloads_as_a_file_model_load_accepts(server, tmp_path):
     loaded = sq.Model.load(tmp_path / "m.squareone")
     session = server.sessions.get(session_id)
     np.testing.assert_allclose(loaded.predict(session.X_val), session.model.predict(session.X_val))
+    # The command line reads it too (the default spiral is the session's data set).
+    assert main(["evaluate", str(tmp_path / "m.squareone")]) == 0
     status, code = _request(server, "GET", f"/api/sessions/{session_id}/code")
     assert status == 200 and b"model = sq.Model()" in code
 
@@ -239,6 +242,25 @@ def test_limits_on_running_trainings_and_sessions(server):
     _session(server)
     status, reply = _request(server, "POST", f"/api/sessions/{first}/start")
     assert status == 404 and "reload the page" in reply["error"]
+
+
+def test_a_failure_in_the_training_thread_is_shown_not_swallowed(monkeypatch):
+    session = Session(spec.parse_settings(SMALL))
+    try:
+        def broken(*args, **kwargs):
+            raise RuntimeError("out of luck")
+
+        monkeypatch.setattr(session.model, "train", broken)
+        session._running.set()
+        version, snapshot = session.wait_for_snapshot(-1, 1)
+        deadline = time.monotonic() + 5
+        while "out of luck" not in snapshot and time.monotonic() < deadline:
+            version, snapshot = session.wait_for_snapshot(version, 1)
+        state = json.loads(snapshot)
+        assert state["error"] == "internal error: RuntimeError: out of luck"
+        assert not state["running"] and not session.running
+    finally:
+        session.close()
 
 
 # --- the command ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ some, so a slow browser never slows training down and nothing queues up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import secrets
@@ -201,22 +202,32 @@ class Session:
         while not self._closed:
             if not self._running.wait(timeout=0.5) or self._closed:
                 continue
-            with self._lock:
-                if not self._running.is_set():
-                    continue  # paused or reset while this thread waited for the lock
-                started = time.monotonic()
-                self._train(min(self.epochs_per_chunk, self.settings.epochs - len(self.history)))
-                elapsed = time.monotonic() - started
-                done = max(len(self.history), 1)
-                # Stretches of about _CHUNK_SECONDS: short enough to pause at once.
-                per_epoch = elapsed / max(self.epochs_per_chunk, 1)
-                self.epochs_per_chunk = int(min(max(_CHUNK_SECONDS / max(per_epoch, 1e-6), 1),
-                                                1000, done))
-                if self.finished or self.error:
-                    self._running.clear()
-                if (not self._running.is_set()
-                        or time.monotonic() - self._last_publish >= 1 / SNAPSHOTS_PER_SECOND):
+            try:
+                self._train_stretch()
+            except Exception as error:  # a bug: say so on the page instead of dying silently
+                self.error = f"internal error: {type(error).__name__}: {error}"
+                self._running.clear()
+                with contextlib.suppress(Exception):
                     self._publish()
+
+    def _train_stretch(self) -> None:
+        """Train for about _CHUNK_SECONDS, then publish a snapshot if one is due."""
+        with self._lock:
+            if not self._running.is_set():
+                return  # paused or reset while this thread waited for the lock
+            started = time.monotonic()
+            self._train(min(self.epochs_per_chunk, self.settings.epochs - len(self.history)))
+            elapsed = time.monotonic() - started
+            # Stretches of about _CHUNK_SECONDS, short enough to pause at once; growing
+            # no faster than the epochs done so far, so the first snapshots come quickly.
+            per_epoch = elapsed / max(self.epochs_per_chunk, 1)
+            self.epochs_per_chunk = int(min(max(_CHUNK_SECONDS / max(per_epoch, 1e-6), 1),
+                                            1000, max(len(self.history), 1)))
+            if self.finished or self.error:
+                self._running.clear()
+            if (not self._running.is_set()
+                    or time.monotonic() - self._last_publish >= 1 / SNAPSHOTS_PER_SECOND):
+                self._publish()
 
     def _train(self, epochs: int) -> None:
         """Train ``epochs`` epochs (holding the lock), appending to the history."""

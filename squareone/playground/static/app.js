@@ -94,6 +94,12 @@ function listen() {
     snapshot = JSON.parse(event.data);
     scheduleDraw();
   };
+  // The browser retries a dropped stream by itself; once it gives up, the server is gone.
+  events.onerror = () => {
+    if (events.readyState === EventSource.CLOSED) {
+      showMessage("lost the connection to the playground server: restart it and reload", true);
+    }
+  };
 }
 
 function scheduleDraw() {
