@@ -46,6 +46,15 @@ function fillForm(settings) {
     const value = settings[field];
     $(field).value = Array.isArray(value) ? value.join(",") : String(value);
   }
+  updateRelevance();
+}
+
+// Grey out the settings the current choices ignore (the server ignores them too).
+function updateRelevance() {
+  const dataset = $("dataset").value;
+  $("classes").disabled = dataset === "sine" || dataset === "xor";
+  $("output").disabled = dataset === "sine";
+  $("momentum").disabled = $("optimizer").value !== "sgd";
 }
 
 function fillChoices(select, values) {
@@ -299,6 +308,7 @@ async function main() {
   $("export").addEventListener("click", exportCode);
   $("copy").addEventListener("click", () => navigator.clipboard.writeText($("code").textContent));
   $("settings").addEventListener("submit", (event) => event.preventDefault());
+  $("settings").addEventListener("change", updateRelevance);
 }
 
 main().catch((error) => showMessage(error.message, true));
