@@ -11,6 +11,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -286,3 +287,14 @@ def test_command_prints_its_url_warns_off_localhost_and_stops_on_ctrl_c():
     assert process.returncode == 0
     assert "stopping" in out and "Traceback" not in err
     assert "warning: listening on 0.0.0.0" in err
+
+
+def test_a_port_in_use_is_a_one_line_usage_error(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["playground", "--no-browser", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"squareone: error: cannot listen on 127.0.0.1:{port}")
+    assert err.count("\n") == 1
