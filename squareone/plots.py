@@ -6,8 +6,12 @@ of these functions is called. Figures are drawn with matplotlib's object-oriente
 a display, no figure is left behind in pyplot's global list, and the image is exactly
 ``figsize * dpi`` pixels.
 
-Every function returns the path it wrote. The PNG is first written to a temporary file in the
-same directory and then renamed over ``path``, so ``path`` never holds half an image.
+``animate_training`` (from :mod:`squareone.animation`, drawn with Pillow alone) trains a model
+and writes a GIF or MP4 of its decision boundary and loss forming.
+
+Every plotting function returns the path it wrote. The PNG is first written to a temporary
+file in the same directory and then renamed over ``path``, so ``path`` never holds half an
+image.
 
 Examples
 --------
@@ -29,10 +33,11 @@ import numpy as np
 
 from squareone._extras import require
 from squareone._validation import check_positive_int, check_same_length
+from squareone.animation import animate_training
 from squareone.metrics import _class_ids, r2_score
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_regression",
-           "plot_confusion_matrix", "show_images"]
+           "plot_confusion_matrix", "show_images", "animate_training"]
 
 PathLike = str | os.PathLike[str]
 

@@ -8,6 +8,7 @@
     squareone predict model.squareone shirt.png --top 3
     squareone info model.squareone
     squareone export model.squareone model.onnx      # pip install squareone[onnx]
+    squareone playground                             # watch a network learn in the browser
 
 ``squareone <command> --help`` lists every option. Each data set has its own defaults
 (:data:`PRESETS`); every option overrides them.
@@ -30,7 +31,7 @@ import warnings
 from collections.abc import Sequence
 
 import squareone as sq
-from squareone.cli import evaluate, export, info, predict, train
+from squareone.cli import evaluate, export, info, playground, predict, train
 from squareone.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
@@ -51,7 +52,7 @@ __all__ = ["main", "build_parser", "build_model", "load_data", "Data", "Preset",
 
 #: The subcommands, in the order ``--help`` lists them. Each module has ``add_parser(commands)``
 #: and ``run(args)``; a new command is a new module here.
-COMMANDS = (train, evaluate, predict, info, export)
+COMMANDS = (train, evaluate, predict, info, export, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 import squareone as sq
+from squareone import animation
 from squareone._names import OPTIMIZERS
 from squareone.cli.common import (
     EXIT_INTERRUPTED,
@@ -27,6 +29,8 @@ from squareone.optimizers import Optimizer
 
 #: The activations offered for hidden layers (names of squareone._names.ACTIVATIONS).
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+ANIMATED_DATASETS = ("spiral", "vertical", "sine")
+_ANIMATION_FRAMES = 100
 
 
 def add_parser(commands) -> None:
@@ -60,9 +64,13 @@ def add_parser(commands) -> None:
                        help="where to save the model (default: model.squareone)")
     plot = train.add_mutually_exclusive_group()
     plot.add_argument("--plot", default="curves.png", metavar="PATH",
-                      help="where to save the training curves (default: curves.png)")
+                      help="where to save the training curves (default: curves.png); 2-D "
+                      "data sets also get boundary.png, the decision boundary, beside it")
     plot.add_argument("--no-plot", dest="plot", action="store_const", const=None,
                       help="do not plot the training curves")
+    train.add_argument("--animate", metavar="PATH", help="also save an animation of the "
+                       "decision boundary (or sine's fitted curve) and the loss during "
+                       "training: a .gif, or .mp4 when ffmpeg is installed")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="print only the final result lines")
     train.set_defaults(handler=run)
@@ -155,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "--output")
     if args.plot:
         check_writable(args.plot, "--plot")
+    if args.animate:
+        _check_animate(args)
     data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
                      download=args.download)
     if args.max_samples is not None:
@@ -175,8 +185,15 @@ def run(args: argparse.Namespace) -> int:
         f"validation on {len(validation[0])}): {model.optimizer!r}, {epochs} "
         f"epoch{'s' if epochs > 1 else ''}, batches of {batch_size}")
 
+    recorder = animation.TrainingRecorder(X, y) if args.animate else None
+    every = -(-epochs // min(epochs, _ANIMATION_FRAMES))  # a frame every this many epochs
+
+    def capture_frame(epoch: int) -> None:
+        if recorder is not None and (epoch % every == 0 or epoch == epochs):
+            recorder.capture(model, epoch)
+
     history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
-                   seed=args.seed, quiet=args.quiet)
+                   seed=args.seed, quiet=args.quiet, on_epoch=capture_frame)
     if history.interrupted:
         print(f"squareone: training interrupted after {len(history)} complete epoch(s); "
               "evaluating and saving the model as it is", file=sys.stderr)
@@ -185,11 +202,19 @@ def run(args: argparse.Namespace) -> int:
     say(f"model saved to {args.output}")
     if args.plot:
         _plot_curves(history, args.plot, say)
+        if data.X_train.shape[1] == 2 and not data.regression:
+            _plot_boundary(model, data, Path(args.plot).with_name("boundary.png"), say)
+    if recorder is not None and recorder.captures:
+        animation.save_animation(recorder.frames(history), args.animate)
+        say(f"animation of {len(recorder.captures)} frames saved to {args.animate}")
     return EXIT_INTERRUPTED if history.interrupted else EXIT_OK
 
 def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
-         seed: int | None, quiet: bool) -> sq.History:
+         seed: int | None, quiet: bool, on_epoch: Callable[[int], None] | None = None
+         ) -> sq.History:
     """Train one epoch at a time under a progress bar showing the latest loss and accuracy.
+
+    ``on_epoch(epoch)`` is called after each complete epoch (``--animate`` captures frames).
 
     Returns the History of the complete epochs, ``interrupted`` after Ctrl-C (the model stops
     after the current step and keeps its parameters).
@@ -216,7 +241,29 @@ def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
                             val_loss=f"{history.val_loss[-1]:.4f}",
                             val_acc=f"{history.val_accuracy[-1]:.3f}", refresh=False)
             bar.update()  # redraws the bar, with the new numbers
+            if on_epoch is not None:
+                on_epoch(epoch)
     return history
+
+def _check_animate(args: argparse.Namespace) -> None:
+    """Fail before training if ``--animate`` cannot be written for this data set."""
+    if args.dataset not in ANIMATED_DATASETS:
+        raise UsageError(f"--animate needs a data set with 2 features or sine "
+                         f"({', '.join(ANIMATED_DATASETS)}), not {args.dataset}")
+    check_writable(args.animate, "--animate")
+    try:
+        animation.check_animation_path(args.animate)
+    except ValueError as error:
+        raise UsageError(f"--animate: {error}") from None
+
+def _plot_boundary(model: sq.Model, data, path: Path, say: Callable[[str], None]) -> None:
+    from squareone import plots
+
+    try:
+        plots.plot_decision_boundary(model, data.X_eval, data.y_eval, path)
+    except ImportError:
+        return  # _plot_curves has already said that matplotlib is missing
+    say(f"decision boundary saved to {path}")
 
 def _plot_curves(history: sq.History, path: str, say: Callable[[str], None]) -> None:
     if not len(history):

@@ -19,11 +19,17 @@ from squareone.datasets.preprocessing import (
     shuffle,
     train_test_split,
 )
-from squareone.datasets.synthetic import sine_data, spiral_data, vertical_data
+from squareone.datasets.synthetic import (
+    circles_data,
+    sine_data,
+    spiral_data,
+    vertical_data,
+    xor_data,
+)
 
 __all__ = [
     "images", "mnist", "preprocessing",
-    "spiral_data", "vertical_data", "sine_data",
+    "spiral_data", "vertical_data", "sine_data", "circles_data", "xor_data",
     "load_fashion_mnist", "load_mnist", "load_dataset", "class_names",
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "DatasetNotFoundError", "DatasetIntegrityError",
     "flatten", "scale", "shuffle", "train_test_split", "prepare_images",

@@ -70,3 +70,62 @@ def test_sine_data_is_one_period():
 def test_bad_sizes_are_rejected(args):
     with pytest.raises(ValueError, match="samples|classes"):
         sq.datasets.spiral_data(*args)
+
+
+def test_noise_is_the_books_by_default_and_can_be_changed():
+    default, _ = sq.datasets.spiral_data(30, 3, seed=4)
+    book, _ = sq.datasets.spiral_data(30, 3, noise=0.2, seed=4)
+    assert np.array_equal(default, book)
+    # Without noise every arm is a smooth curve: the angle grows steadily along it.
+    clean, _ = sq.datasets.spiral_data(30, 3, noise=0.0, seed=4)
+    radius = np.hypot(clean[1:30, 0], clean[1:30, 1])
+    np.testing.assert_allclose(radius, np.linspace(0, 1, 30)[1:], atol=1e-6)
+    X, y = sq.datasets.vertical_data(50, 2, noise=0.0, seed=0)
+    np.testing.assert_allclose(X[y == 1, 0], 1 / 3, atol=1e-7)
+    np.testing.assert_allclose(X[:, 1], 0.5, atol=1e-7)
+
+
+def test_circles_lie_on_rings_of_growing_radius():
+    X, y = sq.datasets.circles_data(200, 3, noise=0.0, seed=0)
+    assert X.shape == (600, 2) and np.array_equal(np.bincount(y), [200] * 3)
+    radius = np.hypot(X[:, 0], X[:, 1])
+    for class_id, expected in enumerate([1 / 3, 2 / 3, 1.0]):
+        np.testing.assert_allclose(radius[y == class_id], expected, atol=1e-6)
+    # The angles cover the whole circle, not one arc.
+    angles = np.arctan2(X[y == 0, 1], X[y == 0, 0])
+    assert np.histogram(angles, bins=8, range=(-np.pi, np.pi))[0].min() > 5
+    noisy, _ = sq.datasets.circles_data(200, 3, noise=0.1, seed=0)
+    spread = np.hypot(noisy[:, 0], noisy[:, 1]) - radius
+    assert 0.05 < spread.std() < 0.2
+
+
+def test_xor_classes_are_the_quadrants_with_equal_or_opposite_signs():
+    X, y = sq.datasets.xor_data(300, noise=0.0, seed=1)
+    assert X.shape == (600, 2) and X.dtype == np.float32
+    assert np.array_equal(np.bincount(y), [300, 300])
+    same_sign = np.sign(X[:, 0]) == np.sign(X[:, 1])
+    assert np.array_equal(same_sign, y == 1)
+    assert np.abs(X).min() >= 0.05 - 1e-7 and np.abs(X).max() <= 1.0
+    quadrant_counts = np.bincount((X[:, 0] > 0) * 2 + (X[:, 1] > 0), minlength=4)
+    assert quadrant_counts.min() > 100  # all four quadrants are used
+    noisy, _ = sq.datasets.xor_data(300, noise=0.3, seed=1)
+    assert (np.sign(noisy[:, 0]) == np.sign(noisy[:, 1])).mean() < 0.95  # noise blurs it
+
+
+@pytest.mark.parametrize("make", [lambda **kw: sq.datasets.circles_data(20, 2, **kw),
+                                  lambda **kw: sq.datasets.xor_data(20, **kw)])
+def test_new_sets_are_seeded_and_follow_the_book_stream(make):
+    assert np.array_equal(make(seed=3)[0], make(seed=3)[0])
+    assert not np.array_equal(make(seed=3)[0], make(seed=4)[0])
+    sq.nnfs.init()
+    first = make()[0]
+    sq.nnfs.init()
+    assert np.array_equal(make()[0], first)
+
+
+@pytest.mark.parametrize("call", [lambda: sq.datasets.circles_data(10, noise=-0.1),
+                                  lambda: sq.datasets.xor_data(0),
+                                  lambda: sq.datasets.spiral_data(10, 3, noise=-1)])
+def test_bad_noise_or_size_is_rejected(call):
+    with pytest.raises(ValueError, match="noise|samples"):
+        call()
