@@ -109,6 +109,24 @@ def test_graph_names_shapes_and_metadata(onnx, tmp_path):
     assert proto.producer_name == "squareone"
 
 
+def test_the_models_data_set_and_class_names_travel_through_onnx(onnx, tmp_path):
+    model = _model(sq.Softmax, "float32")
+    model.dataset, model.class_names = "toys", ("ball", "kite", "yo-yo", "top")
+    model.export_onnx(tmp_path / "named.onnx")
+    properties = {entry.key: entry.value for entry in onnx.load(str(tmp_path / "named.onnx"))
+                  .metadata_props}
+    assert properties["dataset"] == "toys"
+    assert json.loads(properties["class_names"]) == ["ball", "kite", "yo-yo", "top"]
+    imported = sq.io.import_onnx(tmp_path / "named.onnx")
+    assert (imported.dataset, imported.class_names) == ("toys", ("ball", "kite", "yo-yo", "top"))
+    model.export_onnx(tmp_path / "given.onnx", class_names=["a", "b", "c", "d"])
+    assert sq.io.import_onnx(tmp_path / "given.onnx").class_names == ("a", "b", "c", "d")
+    model.dataset = model.class_names = None
+    model.export_onnx(tmp_path / "plain.onnx")
+    plain = sq.io.import_onnx(tmp_path / "plain.onnx")
+    assert (plain.dataset, plain.class_names) == (None, None)
+
+
 def test_export_refuses_what_it_cannot_write(onnx, tmp_path):
     class Scale(sq.layers.Layer):
         def forward(self, inputs, training=False):
@@ -179,6 +197,9 @@ def fashion(tmp_path_factory):
     # One epoch over a third of the data: quick, and trained enough (about 0.8 accuracy).
     model.train(X[:20_000], y[:20_000], epochs=1, batch_size=128, shuffle=True, seed=0,
                 verbose=0)
+    # What `squareone train --dataset fashion-mnist` records, and export stores by default.
+    model.dataset = "fashion-mnist"
+    model.class_names = tuple(sq.datasets.mnist.class_names("fashion-mnist"))
     folder = tmp_path_factory.mktemp("fashion")
     model.save(folder / "fashion.squareone")
     return model, folder, X_test, y_test

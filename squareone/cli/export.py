@@ -22,10 +22,9 @@ def add_parser(commands) -> None:
     export.add_argument("--opset", type=number(int, MIN_OPSET), default=None,
                         help=f"ONNX opset to write (default: {DEFAULT_OPSET}, read by "
                              "ONNX Runtime 1.6 and later)")
-    export.add_argument("--dataset", choices=(*mnist.DATASET_NAMES, "none"),
-                        default="fashion-mnist",
-                        help="whose class names to store in the file's metadata when the "
-                             "model is a 10-class classifier (default: fashion-mnist)")
+    export.add_argument("--dataset", choices=mnist.DATASET_NAMES,
+                        help="whose class names to store in the file's metadata (default: "
+                             "those the model file records, if any)")
     export.set_defaults(handler=run)
 
 
@@ -35,11 +34,14 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "output")
     model = load_model_file(args.model)
     class_names = None
-    if args.dataset != "none" and isinstance(model.output_layer_activation, sq.Softmax):
-        names = mnist.class_names(args.dataset)
-        class_names = names if len(names) == model.n_outputs else None
+    if args.dataset is not None:
+        class_names = mnist.class_names(args.dataset)
+        if len(class_names) != model.n_outputs:
+            raise UsageError(f"--dataset {args.dataset} has {len(class_names)} classes but the "
+                             f"model has {model.n_outputs} outputs")
     sq.io.export_onnx(model, args.output, opset=args.opset, class_names=class_names)
+    names_from = args.dataset or model.dataset or "the model's"
+    stored = class_names or model.class_names
     print(f"wrote {args.output} ({Path(args.output).stat().st_size:,} bytes, opset "
-          f"{args.opset or DEFAULT_OPSET}"
-          f"{', ' + args.dataset + ' class names' if class_names else ''})")
+          f"{args.opset or DEFAULT_OPSET}{', ' + names_from + ' class names' if stored else ''})")
     return EXIT_OK

@@ -44,9 +44,10 @@ def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = No
         The ONNX opset to write, from :data:`MIN_OPSET` to the newest the installed ``onnx``
         knows; default :data:`DEFAULT_OPSET` (13), which older runtimes also read.
     class_names : sequence of str, optional
-        Names of the output classes (e.g. ``squareone.datasets.mnist.class_names(
-        "fashion-mnist")``), stored as a JSON list under the metadata key ``"class_names"``.
-        There must be one per output.
+        Names of the output classes, stored as a JSON list under the metadata key
+        ``"class_names"`` (one per output); by default ``model.class_names``, the names the
+        model recorded when it was trained. ``model.dataset``, when known, is stored as
+        ``"dataset"``. :func:`import_onnx` reads both back.
 
     Raises
     ------
@@ -74,6 +75,10 @@ def to_onnx(model: Model, *, opset: int | None = None, class_names=None):
     model._require_finalized("export_onnx")
     opset = _check_opset(onnx, opset)
     metadata = {"squareone_version": squareone.__version__}
+    if model.dataset is not None:
+        metadata["dataset"] = model.dataset
+    if class_names is None:
+        class_names = model.class_names
     if class_names is not None:
         metadata["class_names"] = json.dumps(_check_class_names(class_names, model.n_outputs))
     # Last: the file's final bytes, which the importer requires, so it can tell a truncated

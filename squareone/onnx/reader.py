@@ -11,6 +11,7 @@ file and the node or tensor at fault.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import stat
@@ -91,7 +92,9 @@ def import_onnx(path: str | os.PathLike, *, output: str | None = None,
         proto = _parse(onnx, _read_bytes(path, max_bytes))
         dtype, layers, parameters = layers_from_graph(proto, _tensor_reader(onnx), output)
         _check_complete(proto, dtype)
-        return _build_model(dtype, layers, parameters)
+        model = _build_model(dtype, layers, parameters)
+        _restore_names(model, proto)
+        return model
     except Invalid as problem:
         raise ValueError(f"cannot import {str(path)!r}: {problem}") from None
 
@@ -151,6 +154,22 @@ def _check_complete(proto, dtype: np.dtype) -> None:
     if properties.get("dtype") != dtype.name:
         raise Invalid(f"a squareone file without its final metadata entry dtype={dtype.name!r} "
                       f"(found {properties.get('dtype')!r}): the file is truncated or altered")
+
+
+def _restore_names(model: Model, proto) -> None:
+    """Set ``model.dataset`` and ``model.class_names`` from the metadata, checked as io does."""
+    from squareone.io import _Invalid, _restore_data
+
+    properties = {entry.key: entry.value for entry in proto.metadata_props}
+    names = properties.get("class_names")
+    try:
+        names = None if names is None else json.loads(names)
+    except json.JSONDecodeError:
+        raise Invalid("metadata class_names is not a JSON list of strings") from None
+    try:
+        _restore_data(model, {"dataset": properties.get("dataset"), "class_names": names})
+    except _Invalid as problem:
+        raise Invalid(f"metadata: {problem}") from None
 
 
 def _tensor_reader(onnx):
