@@ -47,11 +47,9 @@ bit; without dropout it does.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
-import secrets
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +57,7 @@ import safetensors.numpy
 from safetensors import SafetensorError
 
 import squareone
+from squareone import _files
 from squareone._validation import check_number
 from squareone.activations import Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from squareone.layers import Dense, Dropout
@@ -73,8 +72,8 @@ from squareone.metrics import BinaryAccuracy, CategoricalAccuracy, RegressionAcc
 from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
-__all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
-           "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "save_parameters", "load_parameters", "read_metadata",
+           "MODEL_FILE", "PARAMETERS_FILE", "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "squareone-model"
 PARAMETERS_FORMAT = "squareone-parameters"
@@ -120,7 +119,8 @@ class _Invalid(Exception):
 # --- public functions ---------------------------------------------------------------------------
 
 
-def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool = True) -> None:
+def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool = True,
+               overwrite: bool | None = None) -> None:
     """Save a finalized model (architecture, parameters, optimizer state) to one file.
 
     The file is written next to ``path`` under a temporary name and then renamed over it, so
@@ -133,11 +133,16 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
         A finalized model built from squareone's own layers, loss, optimizer and accuracy.
     path : str or os.PathLike
         Where to write; any name works, ``model.squareone`` by convention. Its directory must
-        exist. An existing file is replaced.
+        exist. A symbolic link is written through: the file it points to is replaced.
     include_optimizer : bool, default True
         Also save the optimizer's step count, current learning rate and state (momentums,
         caches), so that training resumes exactly. With False only its class and
         hyperparameters are saved: a loaded model starts training with a fresh optimizer.
+    overwrite : bool or None, default None
+        ``None`` replaces an existing squareone model file that is not read-only, and refuses
+        any other existing file (a text file, a PNG, a parameters file); ``True`` replaces any
+        regular file, read-only ones included; ``False`` never replaces a file. A replaced
+        file keeps its permissions. Directories, devices, FIFOs and sockets are never replaced.
 
     Raises
     ------
@@ -147,6 +152,9 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
         If the model holds a class that is not squareone's own (it could not be rebuilt).
     FileNotFoundError
         If the directory of ``path`` does not exist.
+    FileExistsError, PermissionError, IsADirectoryError, ValueError
+        If ``path`` holds something ``overwrite`` does not allow replacing (see above), or
+        its directory is not writable. Nothing is written.
 
     Examples
     --------
@@ -165,7 +173,7 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
     tensors = dict(parameters)
     if include_optimizer and model.optimizer is not None:
         tensors.update(_optimizer_state(model))
-    _write_atomically(Path(path), _serialize(tensors, metadata))
+    _write_atomically(path, _serialize(tensors, metadata), MODEL_FILE, overwrite)
 
 
 def load_model(path: str | os.PathLike) -> Model:
@@ -198,7 +206,8 @@ def load_model(path: str | os.PathLike) -> Model:
         raise ValueError(f"cannot load {str(path)!r}: {problem}") from None
 
 
-def save_parameters(model: Model, path: str | os.PathLike) -> None:
+def save_parameters(model: Model, path: str | os.PathLike, *,
+                    overwrite: bool | None = None) -> None:
     """Save the parameters of a finalized model alone (no architecture, no optimizer).
 
     Load them with :func:`load_parameters` into a model built with the same layers. The file
@@ -210,10 +219,13 @@ def save_parameters(model: Model, path: str | os.PathLike) -> None:
         A finalized model.
     path : str or os.PathLike
         Where to write; its directory must exist.
+    overwrite : bool or None, default None
+        As for :func:`save_model`, with a parameters file as the kind ``None`` replaces.
     """
     model._require_finalized("save_parameters")
-    _write_atomically(Path(path), _serialize(_named_parameters(model),
-                                             _header(PARAMETERS_FORMAT, model)))
+    _write_atomically(path, _serialize(_named_parameters(model),
+                                       _header(PARAMETERS_FORMAT, model)),
+                      PARAMETERS_FILE, overwrite)
 
 
 def load_parameters(model: Model, path: str | os.PathLike) -> None:
@@ -247,6 +259,46 @@ def load_parameters(model: Model, path: str | os.PathLike) -> None:
         raise ValueError(f"cannot load parameters from {str(path)!r}: {problem}") from None
     for name, param in _named_parameters(model).items():
         np.copyto(param, values[name], casting="same_kind")
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """Return the squareone metadata of a model or parameters file, without its tensors.
+
+    Only the file's header is read, so this is quick for files of any size; the JSON object
+    is described at the top of this module (for example ``metadata["optimizer"]
+    ["iterations"]``: the steps a saved model was trained for).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a squareone file or was written by a newer squareone.
+    FileNotFoundError
+        If there is no file at ``path``.
+    """
+    try:
+        with _files.open_regular_file(path, "model file") as file:
+            metadata = _metadata(_files.read_safetensors_header(file))
+        _check_format(metadata)
+    except (_Invalid, _files.SafetensorsLayoutError) as problem:
+        raise ValueError(f"cannot read {os.fspath(path)!r}: {problem}") from None
+    return metadata
+
+
+def _is_squareone_file(file_format: str):
+    """A FileKind test: is an open file a squareone file of ``file_format``?"""
+    def recognise(file) -> bool:
+        try:
+            return _metadata(_files.read_safetensors_header(file)).get("format") == file_format
+        except (_Invalid, _files.SafetensorsLayoutError):
+            return False
+    return recognise
+
+
+#: What ``save_model`` replaces without ``overwrite=True``: an existing squareone model.
+MODEL_FILE = _files.FileKind("a squareone model", _is_squareone_file(MODEL_FORMAT))
+#: What ``save_parameters`` replaces without ``overwrite=True``: a squareone parameters file.
+PARAMETERS_FILE = _files.FileKind("a squareone parameters file",
+                                  _is_squareone_file(PARAMETERS_FORMAT))
 
 
 # --- describing a model -------------------------------------------------------------------------
@@ -350,74 +402,41 @@ def _serialize(tensors: dict[str, np.ndarray], metadata: dict) -> bytes:
     return safetensors.numpy.save(contiguous, metadata={METADATA_KEY: text})
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` never holds a partial file.
-
-    The data goes to a new temporary file in the same directory (a rename is atomic only
-    within one file system), is flushed to disk, and the file is then renamed over ``path``.
-    On any failure, Ctrl-C included, the temporary file is removed and ``path`` is untouched.
-    """
-    directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot save to {str(path)!r}: the directory "
-                                f"{str(directory)!r} does not exist")
-    temporary = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    # Mode "x" never overwrites an existing file, and the new file gets the usual permissions
-    # (unlike mkstemp's 0600). Opened before the try: if opening fails, there is nothing to
-    # remove, and we must never remove a file we did not create.
-    file = open(temporary, "xb")
-    try:
-        with file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself survive a power cut, where the system allows (not Windows)."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+def _write_atomically(path, data: bytes, kind: _files.FileKind, overwrite: bool | None) -> None:
+    """Write ``data`` atomically with squareone's one writer (see :mod:`squareone._files`)."""
+    _files.write_atomically(path, lambda file: file.write(data), kind, overwrite=overwrite)
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
 def _read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Return the squareone metadata and the tensors of the file at ``path``."""
-    data = path.read_bytes()
+    """Return the squareone metadata and the tensors of the file at ``path``.
+
+    The layout, the metadata and the format are checked before the tensors are read, so a
+    large file that is not ours is refused after reading its first bytes.
+    """
+    def check(header: dict) -> dict:
+        metadata = _metadata(header)
+        _check_format(metadata)
+        return metadata
+
     try:
-        # safetensors checks the whole layout (header, offsets, sizes) before returning.
+        metadata, data = _files.read_safetensors(path, check, "model file")
+        # safetensors checks the whole layout (header, offsets, sizes) again before returning.
         tensors = safetensors.numpy.load(data)
-    except (SafetensorError, KeyError) as error:  # KeyError: a dtype NumPy does not have
+    except (SafetensorError, KeyError, _files.SafetensorsLayoutError) as error:
+        # KeyError: a dtype NumPy does not have
         raise _Invalid(f"not a squareone file, or the file is truncated or corrupt "
-                       f"(safetensors: {error})") from None
-    return _metadata(data), tensors
+                       f"({error})") from None
+    return metadata, tensors
 
 
-def _metadata(data: bytes) -> dict:
+def _metadata(header: dict) -> dict:
     """Return the JSON object stored under our key in the file's safetensors metadata."""
-    # The safetensors layout: an 8-byte little-endian header length, then a JSON header whose
-    # "__metadata__" maps strings to strings. safetensors has already validated it.
-    length = int.from_bytes(data[:8], "little")
-    try:
-        header = json.loads(data[8:8 + length])
-    except (ValueError, RecursionError):
-        raise _Invalid("its safetensors header is not valid JSON") from None
-    text = (header.get("__metadata__") or {}).get(METADATA_KEY)
+    # The safetensors header's "__metadata__" maps strings to strings.
+    metadata_strings = header.get("__metadata__")
+    text = metadata_strings.get(METADATA_KEY) if isinstance(metadata_strings, dict) else None
     if not isinstance(text, str):
         raise _Invalid(f"a safetensors file without {METADATA_KEY!r} metadata: it was not "
                        "written by squareone")
