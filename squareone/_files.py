@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-__all__ = ["FileKind", "PNG", "check_output", "write_atomically", "open_regular_file",
+__all__ = ["FileKind", "PNG", "ANY_FILE", "check_output", "write_atomically", "open_regular_file",
            "read_safetensors", "read_safetensors_header", "SafetensorsLayoutError"]
 
 PathLike = str | os.PathLike[str]
@@ -61,6 +61,8 @@ class FileKind:
 
 
 PNG = FileKind("a PNG image", lambda file: file.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE)
+#: For ``overwrite=True`` writes, where the kind of the replaced file does not matter.
+ANY_FILE = FileKind("a file", lambda file: True)
 
 
 class SafetensorsLayoutError(ValueError):

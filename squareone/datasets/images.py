@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from squareone._files import open_regular_file
+
 __all__ = ["load_image", "load_images"]
 
 PathLike = str | os.PathLike[str]
@@ -124,10 +126,10 @@ def load_images(
 
 def _read_grayscale(path: Path) -> np.ndarray:
     """Decode `path` into a uint8 (height, width) array with clear errors."""
-    if not path.is_file():
-        raise FileNotFoundError(f"image file not found: {path}")
+    # A regular file only, opened without blocking: a FIFO or a device would hang Pillow.
+    file = open_regular_file(path, "image file")
     try:
-        with Image.open(path) as image:
+        with file, Image.open(file) as image:
             # Phone photos are often stored sideways with an EXIF "rotate me" tag.
             image = ImageOps.exif_transpose(image)
             # np.array copies: np.asarray would give a read-only view of Pillow's buffer.
