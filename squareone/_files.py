@@ -106,7 +106,7 @@ def check_output(path: PathLike, kind: FileKind, *, overwrite: bool | None = Non
     if overwrite not in (None, True, False):
         raise TypeError(f"overwrite must be None, True or False, got {overwrite!r}")
     if not os.fspath(path):
-        raise _refuse(ValueError, path, "the path is empty")
+        raise _refuse(ValueError, path, "the path is empty; give a file name")
     # realpath follows every link (a dangling one to the file it would create), so the file
     # the link points to is what gets checked and replaced, and the link itself stays.
     target = Path(os.path.realpath(path))
@@ -136,13 +136,13 @@ def _check_existing(path, target: Path, status: os.stat_result, kind: FileKind,
     if overwrite is True:
         return
     if overwrite is False:
-        raise _refuse(FileExistsError, path, f"the file exists ({hint})")
+        raise _refuse(FileExistsError, path, f"the file exists; {hint}")
     # Root may write anything, so the mode itself says whether the user protected the file.
     if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
-        raise _refuse(PermissionError, path, f"the file is read-only ({hint})")
+        raise _refuse(PermissionError, path, f"the file is read-only; {hint}")
     if not _is_kind(target, kind):
         raise _refuse(FileExistsError, path, f"the file exists and is not {kind.name}, so "
-                      f"squareone does not replace it ({hint})")
+                      f"squareone does not replace it; {hint}")
 
 
 def _is_kind(path: Path, kind: FileKind) -> bool:

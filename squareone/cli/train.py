@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -10,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 import squareone as sq
+from squareone._files import PNG
 from squareone.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -22,6 +24,8 @@ from squareone.cli.common import (
     printer,
 )
 from squareone.cli.data import PRESETS, Preset, load_data, subset, validation_split
+from squareone.io import MODEL_FILE
+from squareone.model.training import interrupt_after_step
 from squareone.optimizers import Optimizer
 
 ACTIVATIONS: dict[str, Callable[[], sq.layers.Layer]] = {
@@ -64,6 +68,10 @@ def add_parser(commands) -> None:
                       help="where to save the training curves (default: curves.png)")
     plot.add_argument("--no-plot", dest="plot", action="store_const", const=None,
                       help="do not plot the training curves")
+    train.add_argument("--force", "-f", action="store_true",
+                       help="replace an existing file at --output or --plot even if it is not "
+                       "a squareone model or a PNG, or is read-only (directories and devices "
+                       "are never replaced)")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="print only the final result lines")
     train.set_defaults(handler=run)
@@ -156,38 +164,93 @@ def _shape(model: sq.Model) -> str:
 
 def run(args: argparse.Namespace) -> int:
     preset = PRESETS[args.dataset]
-    check_writable(args.output, "--output")
-    if args.plot:
-        check_writable(args.plot, "--plot")
-    data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
-                     download=args.download)
-    if args.max_samples is not None:
-        data = subset(data, args.max_samples, args.seed)
-    X, y, validation = validation_split(data, args.validation_split, args.seed)
-    n_outputs = 1 if data.regression else int(max(data.y_train.max(), data.y_eval.max())) + 1
-    model = build_model(
-        X.shape[1], n_outputs, hidden=args.hidden or preset.hidden,
-        activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
-        weight_init=preset.weight_init, regression=data.regression,
-        optimizer=_optimizer(args, preset), seed=args.seed)
-    epochs = args.epochs or preset.epochs
-    batch_size = args.batch_size or preset.batch_size
-    say = printer(args.quiet)
-    say(f"training a {_shape(model)} network on {args.dataset} ({len(X)} samples, "
-        f"validation on {len(validation[0])}): {model.optimizer!r}, {epochs} "
-        f"epoch{'s' if epochs > 1 else ''}, batches of {batch_size}")
+    _check_outputs(args)
+    try:  # start-up: Ctrl-C here stops at once, before anything is trained or written
+        data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
+                         download=args.download)
+        if args.max_samples is not None:
+            data = subset(data, args.max_samples, args.seed)
+        X, y, validation = validation_split(data, args.validation_split, args.seed)
+        n_outputs = 1 if data.regression else int(max(data.y_train.max(),
+                                                      data.y_eval.max())) + 1
+        model = build_model(
+            X.shape[1], n_outputs, hidden=args.hidden or preset.hidden,
+            activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
+            weight_init=preset.weight_init, regression=data.regression,
+            optimizer=_optimizer(args, preset), seed=args.seed)
+        epochs = args.epochs or preset.epochs
+        batch_size = args.batch_size or preset.batch_size
+        say = printer(args.quiet)
+        say(f"training a {_shape(model)} network on {args.dataset} ({len(X)} samples, "
+            f"validation on {len(validation[0])}): {model.optimizer!r}, {epochs} "
+            f"epoch{'s' if epochs > 1 else ''}, batches of {batch_size}")
+    except KeyboardInterrupt:
+        print("squareone: training interrupted before it started; nothing was saved",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
-    history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
-                   seed=args.seed, quiet=args.quiet)
-    if history.interrupted:
-        print(f"squareone: training interrupted after {len(history)} complete epoch(s); "
-              "evaluating and saving the model as it is", file=sys.stderr)
-    print_results(model, data)
-    model.save(args.output, include_optimizer=True)
-    say(f"model saved to {args.output}")
+    # From here Ctrl-C is a flag, wherever it lands: training stops after the current step,
+    # and the model is still evaluated, saved (unless that would lose a model that learned
+    # more) and plotted. Evaluating, saving and plotting take well under a second.
+    with interrupt_after_step() as pressed:
+        history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
+                       seed=args.seed, quiet=args.quiet)
+        if history.interrupted:
+            print(f"squareone: training interrupted after {len(history)} complete epoch(s) "
+                  f"({model.optimizer.iterations} steps)", file=sys.stderr)
+        print_results(model, data)
+        _save_model(model, history, args, say)
+        if args.plot:
+            _plot_curves(history, args.plot, say, args.force)
+    return EXIT_INTERRUPTED if history.interrupted or pressed() else EXIT_OK
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Check --output and --plot before any work: one line naming the option if refused."""
+    if args.plot and os.path.realpath(args.plot) == os.path.realpath(args.output):
+        raise UsageError(f"--output and --plot are the same file {args.output}; the plot "
+                         "would replace the model")
+    check_writable(args.output, "--output", MODEL_FILE, args.force)
     if args.plot:
-        _plot_curves(history, args.plot, say)
-    return EXIT_INTERRUPTED if history.interrupted else EXIT_OK
+        check_writable(args.plot, "--plot", PNG, args.force)
+
+
+def _save_model(model: sq.Model, history: sq.History, args: argparse.Namespace,
+                say: Callable[[str], None]) -> None:
+    if history.interrupted:
+        reason = _reason_to_keep(model, args.output)
+        if reason:
+            print(f"squareone: the model was not saved to {args.output}: {reason}",
+                  file=sys.stderr)
+            return
+    model.save(args.output, include_optimizer=True, overwrite=True if args.force else None)
+    say(f"model saved to {args.output}")
+
+
+def _reason_to_keep(model: sq.Model, output: str) -> str | None:
+    """Why an interrupted run must not save to ``output``, or None.
+
+    An interrupted run never replaces a model that was trained for at least as many steps:
+    Ctrl-C early in a run must not turn yesterday's trained model into today's untrained one.
+    """
+    steps = model.optimizer.iterations
+    if steps == 0:
+        return "no training step finished"
+    if not os.path.exists(output):
+        return None
+    try:
+        saved = sq.io.read_metadata(output)
+    except (OSError, ValueError):
+        return None  # not a squareone file: only --force lets us here, checked before training
+    saved_steps = (saved.get("optimizer") or {}).get("iterations")
+    if not isinstance(saved_steps, int):
+        return ("it holds a model whose training steps are not recorded, and an interrupted "
+                "run replaces only a model that trained less")
+    if saved_steps >= steps:
+        return (f"it holds a model trained for {saved_steps} steps, and this interrupted run "
+                f"made only {steps}")
+    return None
+
 
 def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
          seed: int | None, quiet: bool) -> sq.History:
@@ -206,28 +269,30 @@ def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
                 result = model.train(X, y, epochs=1, batch_size=batch_size,
                                      validation_data=validation, shuffle=True, seed=order,
                                      verbose=0)
-            except KeyboardInterrupt:  # pressed between two epochs, outside model.train
+            except KeyboardInterrupt:  # only if the caller did not catch Ctrl-C as a flag
                 result = sq.History()
                 result.interrupted = True
+            if len(result):  # complete, even if Ctrl-C came during its validation
+                history.append(**{key: values[0] for key, values in result.history.items()})
+                history.epoch[-1] = epoch
             if result.interrupted:
                 history.interrupted = True
                 break
-            history.append(**{key: values[0] for key, values in result.history.items()})
-            history.epoch[-1] = epoch
             bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}",
                             val_loss=f"{history.val_loss[-1]:.4f}",
                             val_acc=f"{history.val_accuracy[-1]:.3f}", refresh=False)
             bar.update()  # redraws the bar, with the new numbers
     return history
 
-def _plot_curves(history: sq.History, path: str, say: Callable[[str], None]) -> None:
+def _plot_curves(history: sq.History, path: str, say: Callable[[str], None],
+                 force: bool) -> None:
     if not len(history):
         say(f"no complete epoch, so no {path}")
         return
     from squareone import plots
 
     try:
-        plots.plot_history(history, path)
+        plots.plot_history(history, path, overwrite=True if force else None)
     except ImportError:
         print(f"squareone: note: matplotlib is not installed, so {path} was not drawn "
               "(pip install squareone[plot])", file=sys.stderr)
