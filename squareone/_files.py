@@ -114,8 +114,9 @@ def check_output(path: PathLike, kind: FileKind, *, overwrite: bool | None = Non
         status = target.stat()
     except FileNotFoundError:
         status = None
-    except OSError as error:  # a link loop, a name too long...
-        raise _refuse(ValueError, path, error.strerror or str(error)) from None
+    except OSError as error:  # no permission to look, a link loop, a name too long...
+        cls = PermissionError if isinstance(error, PermissionError) else ValueError
+        raise _refuse(cls, path, error.strerror or str(error)) from None
     if status is not None:
         _check_existing(path, target, status, kind, overwrite, hint)
     directory = target.parent
