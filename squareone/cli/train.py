@@ -202,7 +202,13 @@ def run(args: argparse.Namespace) -> int:
         _save_model(model, history, args, say)
         if args.plot:
             _plot_curves(history, args.plot, say, args.force)
-    return EXIT_INTERRUPTED if history.interrupted or pressed() else EXIT_OK
+    if history.interrupted:
+        return EXIT_INTERRUPTED
+    if pressed():
+        print("squareone: interrupted after training had finished; nothing was cut short",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
