@@ -14,8 +14,9 @@
 Problems (a missing file, a bad option, a corrupt model file, a data set that cannot be found)
 are reported as one line on stderr, ``squareone: error: ...``, with exit status 1, or 2 for
 bad usage. Ctrl-C during training stops after the current step; the model is still evaluated
-and saved, and the exit status is 130. Set the environment variable ``SQUAREONE_DEBUG=1`` to
-get a traceback instead of the one-line message.
+and saved (unless ``-o`` holds a model trained for more steps), and the exit status is 130.
+``-o`` and ``--plot`` replace only a model and a PNG unless ``--force``. Set the environment
+variable ``SQUAREONE_DEBUG=1`` to get a traceback instead of the one-line message.
 """
 
 from __future__ import annotations
