@@ -10,7 +10,9 @@ Loading is safe with files from anywhere. The file is data only: safetensors hol
 and JSON, never code, and the class names in the JSON are looked up in a fixed table of
 squareone's own classes (never imported or evaluated), with their arguments restricted to
 plain JSON numbers, strings, booleans and nulls and then checked by the constructors. Any
-problem raises a ``ValueError`` that names the file and what is wrong.
+problem raises a ``ValueError`` that names the file and what is wrong. Only regular files are
+read (a FIFO or a device is refused without waiting), and the header's declared sizes and the
+metadata are checked before the tensors are read (:mod:`squareone._files`).
 
 File format ``"squareone-model"``, version 1
 --------------------------------------------
@@ -195,9 +197,10 @@ def load_model(path: str | os.PathLike) -> Model:
     ValueError
         If the file is not a squareone model, is truncated or corrupt, was written by a newer
         squareone, names a class squareone does not have, or holds tensors that do not match
-        its architecture. Nothing from the file is ever executed.
-    FileNotFoundError
-        If there is no file at ``path``.
+        its architecture, or if ``path`` is a FIFO, a device or a socket. Nothing from the
+        file is ever executed.
+    FileNotFoundError, IsADirectoryError
+        If there is no file at ``path``, or it is a directory.
     """
     path = Path(path)
     try:
