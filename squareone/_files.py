@@ -198,9 +198,11 @@ def write_atomically(path: PathLike, write: Callable[[BinaryIO], object], kind: 
             _keep_permissions(file.fileno(), target)
             os.fsync(file.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = os.fspath(path)  # "No space left on device" says where
         raise
     _fsync_directory(directory)
     return target

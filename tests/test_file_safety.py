@@ -259,6 +259,44 @@ def _check_as_another_user(folder: Path) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+@pytest.mark.parametrize("step", ["write", "fsync", "replace"])
+def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path, monkeypatch, step):
+    path = _trained_model_file(tmp_path / "model.squareone", steps=1)
+    before = _snapshot(tmp_path)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    if step == "write":
+        monkeypatch.setattr("squareone._files.open", _full_disk_file, raising=False)
+    else:
+        monkeypatch.setattr(os, step, disk_full)
+    with pytest.raises(OSError, match="No space left") as error:
+        _model().save(path)
+    monkeypatch.undo()
+    assert error.value.filename == str(path)
+    assert _snapshot(tmp_path) == before
+
+
+def _full_disk_file(descriptor, mode):
+    """An open file whose writes fail as on a full disk (reading still works)."""
+    file = open(descriptor, mode)
+    if "w" not in mode:
+        return file
+
+    class FullDisk:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            file.close()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    return FullDisk()
+
+
 # --- legitimate replacements: permissions, owner and links are kept -----------------------------
 
 def _saved_parameters(path: Path) -> list[np.ndarray]:

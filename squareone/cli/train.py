@@ -164,8 +164,8 @@ def _shape(model: sq.Model) -> str:
 
 def run(args: argparse.Namespace) -> int:
     preset = PRESETS[args.dataset]
-    _check_outputs(args)
     try:  # start-up: Ctrl-C here stops at once, before anything is trained or written
+        _check_outputs(args)
         data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
                          download=args.download)
         if args.max_samples is not None:
