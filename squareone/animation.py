@@ -22,15 +22,21 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from squareone._files import FileKind, check_output, write_atomically
 from squareone._validation import check_number, check_positive_int
-from squareone.io import _write_atomically
 from squareone.metrics import _class_ids
 from squareone.model.history import History
 
 __all__ = ["animate_training", "TrainingRecorder", "prediction_grid", "save_animation",
-           "check_animation_path"]
+           "check_animation_path", "ANIMATION"]
 
 PathLike = str | os.PathLike[str]
+
+#: What ``save_animation`` replaces without ``overwrite=True``: a GIF or an MP4 (whose "ftyp"
+#: box starts at byte 4), never a model, a plot or a text file.
+ANIMATION = FileKind("a GIF or MP4 animation",
+                     lambda file: (lambda head: head[:4] == b"GIF8" or head[4:8] == b"ftyp")(
+                         file.read(8)))
 
 # matplotlib's tab10 colours, so the animation matches sq.plots' pictures.
 CLASS_COLORS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40),
@@ -228,12 +234,15 @@ def check_animation_path(path: PathLike) -> Path:
     return path
 
 
-def save_animation(frames: list[Image.Image], path: PathLike, *, fps: float = 10) -> Path:
+def save_animation(frames: list[Image.Image], path: PathLike, *, fps: float = 10,
+                   overwrite: bool | None = None) -> Path:
     """Write ``frames`` as a looping GIF or, for a ``.mp4`` path, an H.264 video (ffmpeg).
 
-    The file is written atomically, as model files are. Returns ``path`` as a Path.
+    The file is written atomically, as model files are, and replaces only an existing GIF or
+    MP4 unless ``overwrite=True`` (see :func:`squareone.io.save_model`). Returns ``path``.
     """
     path = check_animation_path(path)
+    check_output(path, ANIMATION, overwrite=overwrite)  # before the frames are encoded
     fps = check_number(fps, "fps", low=0.0, low_inclusive=False, high=100.0, high_inclusive=True)
     if not frames:
         raise ValueError("no frames to save")
@@ -244,7 +253,7 @@ def save_animation(frames: list[Image.Image], path: PathLike, *, fps: float = 10
         data = buffer.getvalue()
     else:
         data = _encode_mp4(frames, fps)
-    _write_atomically(path, data)
+    write_atomically(path, lambda file: file.write(data), ANIMATION, overwrite=overwrite)
     return path
 
 

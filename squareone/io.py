@@ -10,7 +10,9 @@ Loading is safe with files from anywhere. The file is data only: safetensors hol
 and JSON, never code, and the class names in the JSON are looked up in a fixed table of
 squareone's own classes (never imported or evaluated), with their arguments restricted to
 plain JSON numbers, strings, booleans and nulls and then checked by the constructors. Any
-problem raises a ``ValueError`` that names the file and what is wrong.
+problem raises a ``ValueError`` that names the file and what is wrong. Only regular files are
+read (a FIFO or a device is refused without waiting), and the header's declared sizes and the
+metadata are checked before the tensors are read (:mod:`squareone._files`).
 
 File format ``"squareone-model"``, version 2
 --------------------------------------------
@@ -60,11 +62,10 @@ bit; without dropout it does.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
-import secrets
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,7 @@ import safetensors.numpy
 from safetensors import SafetensorError
 
 import squareone
+from squareone import _files
 from squareone._validation import check_number, shorten
 from squareone.activations import Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from squareone.layers import Dense, Dropout
@@ -86,9 +88,9 @@ from squareone.metrics import BinaryAccuracy, CategoricalAccuracy, RegressionAcc
 from squareone.model import Model
 from squareone.optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
-__all__ = ["save_model", "load_model", "save_parameters", "load_parameters",
+__all__ = ["save_model", "load_model", "save_parameters", "load_parameters", "read_metadata",
            "model_to_bytes", "model_from_bytes", "export_onnx", "import_onnx",
-           "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
+           "MODEL_FILE", "PARAMETERS_FILE", "MODEL_FORMAT", "PARAMETERS_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "squareone-model"
 PARAMETERS_FORMAT = "squareone-parameters"
@@ -135,7 +137,8 @@ class _Invalid(Exception):
 # --- public functions ---------------------------------------------------------------------------
 
 
-def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool = True) -> None:
+def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool = True,
+               overwrite: bool | None = None) -> None:
     """Save a finalized model (architecture, parameters, optimizer state) to one file.
 
     The file is written next to ``path`` under a temporary name and then renamed over it, so
@@ -148,11 +151,16 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
         A finalized model built from squareone's own layers, loss, optimizer and accuracy.
     path : str or os.PathLike
         Where to write; any name works, ``model.squareone`` by convention. Its directory must
-        exist. An existing file is replaced.
+        exist. A symbolic link is written through: the file it points to is replaced.
     include_optimizer : bool, default True
         Also save the optimizer's step count, current learning rate and state (momentums,
         caches), so that training resumes exactly. With False only its class and
         hyperparameters are saved: a loaded model starts training with a fresh optimizer.
+    overwrite : bool or None, default None
+        ``None`` replaces an existing squareone model file that is not read-only, and refuses
+        any other existing file (a text file, a PNG, a parameters file); ``True`` replaces any
+        regular file, read-only ones included; ``False`` never replaces a file. A replaced
+        file keeps its permissions. Directories, devices, FIFOs and sockets are never replaced.
 
     Raises
     ------
@@ -162,13 +170,17 @@ def save_model(model: Model, path: str | os.PathLike, *, include_optimizer: bool
         If the model holds a class that is not squareone's own (it could not be rebuilt).
     FileNotFoundError
         If the directory of ``path`` does not exist.
+    FileExistsError, PermissionError, IsADirectoryError, ValueError
+        If ``path`` holds something ``overwrite`` does not allow replacing (see above), or
+        its directory is not writable. Nothing is written.
 
     Examples
     --------
     >>> model.save("model.squareone")                    # doctest: +SKIP
     >>> model = squareone.Model.load("model.squareone")  # doctest: +SKIP
     """
-    _write_naming_path(Path(path), model_to_bytes(model, include_optimizer=include_optimizer))
+    _write_atomically(path, model_to_bytes(model, include_optimizer=include_optimizer),
+                      MODEL_FILE, overwrite)
 
 
 def model_to_bytes(model: Model, *, include_optimizer: bool = True) -> bytes:
@@ -212,14 +224,14 @@ def load_model(path: str | os.PathLike) -> Model:
     ValueError
         If the file is not a squareone model, is truncated or corrupt, was written by a newer
         squareone, names a class squareone does not have, or holds tensors that do not match
-        its architecture. Nothing from the file is ever executed.
-    FileNotFoundError
-        If there is no file at ``path``.
+        its architecture, or if ``path`` is a FIFO, a device or a socket. Nothing from the
+        file is ever executed.
+    FileNotFoundError, IsADirectoryError
+        If there is no file at ``path``, or it is a directory.
     """
     path = Path(path)
-    data = path.read_bytes()
     try:
-        return _load_model(data)
+        return _load_model(path)
     except _Invalid as problem:
         raise ValueError(f"cannot load {str(path)!r}: {shorten(str(problem))}") from None
 
@@ -238,7 +250,8 @@ def model_from_bytes(data: bytes) -> Model:
         raise ValueError(f"cannot load the model: {problem}") from None
 
 
-def save_parameters(model: Model, path: str | os.PathLike) -> None:
+def save_parameters(model: Model, path: str | os.PathLike, *,
+                    overwrite: bool | None = None) -> None:
     """Save the parameters of a finalized model alone (no architecture, no optimizer).
 
     Load them with :func:`load_parameters` into a model built with the same layers. The file
@@ -250,10 +263,13 @@ def save_parameters(model: Model, path: str | os.PathLike) -> None:
         A finalized model.
     path : str or os.PathLike
         Where to write; its directory must exist.
+    overwrite : bool or None, default None
+        As for :func:`save_model`, with a parameters file as the kind ``None`` replaces.
     """
     model._require_finalized("save_parameters")
-    _write_naming_path(Path(path), _serialize(_named_parameters(model),
-                                              _header(PARAMETERS_FORMAT, model)))
+    _write_atomically(path, _serialize(_named_parameters(model),
+                                       _header(PARAMETERS_FORMAT, model)),
+                      PARAMETERS_FILE, overwrite)
 
 
 def load_parameters(model: Model, path: str | os.PathLike) -> None:
@@ -291,14 +307,14 @@ def load_parameters(model: Model, path: str | os.PathLike) -> None:
 
 
 def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = None,
-                class_names=None) -> None:
+                class_names=None, overwrite: bool | None = None) -> None:
     """Write ``model`` as an ONNX file (``pip install squareone[onnx]``).
 
     See :func:`squareone.onnx.export_onnx`.
     """
     from squareone.onnx import export_onnx as export  # the onnx extra: imported on use only
 
-    export(model, path, opset=opset, class_names=class_names)
+    export(model, path, opset=opset, class_names=class_names, overwrite=overwrite)
 
 
 def import_onnx(path: str | os.PathLike, **options) -> Model:
@@ -306,6 +322,46 @@ def import_onnx(path: str | os.PathLike, **options) -> Model:
     from squareone.onnx import import_onnx as import_
 
     return import_(path, **options)
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """Return the squareone metadata of a model or parameters file, without its tensors.
+
+    Only the file's header is read, so this is quick for files of any size; the JSON object
+    is described at the top of this module (for example ``metadata["optimizer"]
+    ["iterations"]``: the steps a saved model was trained for).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a squareone file or was written by a newer squareone.
+    FileNotFoundError
+        If there is no file at ``path``.
+    """
+    try:
+        with _files.open_regular_file(path, "model file") as file:
+            metadata = _metadata(_files.read_safetensors_header(file))
+        _check_format(metadata)
+    except (_Invalid, _files.SafetensorsLayoutError) as problem:
+        raise ValueError(f"cannot read {os.fspath(path)!r}: {problem}") from None
+    return metadata
+
+
+def _is_squareone_file(file_format: str):
+    """A FileKind test: is an open file a squareone file of ``file_format``?"""
+    def recognise(file) -> bool:
+        try:
+            return _metadata(_files.read_safetensors_header(file)).get("format") == file_format
+        except (_Invalid, _files.SafetensorsLayoutError):
+            return False
+    return recognise
+
+
+#: What ``save_model`` replaces without ``overwrite=True``: an existing squareone model.
+MODEL_FILE = _files.FileKind("a squareone model", _is_squareone_file(MODEL_FORMAT))
+#: What ``save_parameters`` replaces without ``overwrite=True``: a squareone parameters file.
+PARAMETERS_FILE = _files.FileKind("a squareone parameters file",
+                                  _is_squareone_file(PARAMETERS_FORMAT))
 
 
 # --- describing a model -------------------------------------------------------------------------
@@ -469,84 +525,44 @@ def _serialize(tensors: dict[str, np.ndarray], metadata: dict) -> bytes:
     return safetensors.numpy.save(contiguous, metadata={METADATA_KEY: text})
 
 
-def _write_naming_path(path: Path, data: bytes) -> None:
-    """:func:`_write_atomically`, with ``path`` named in every OSError (a full disk fails a
-    write or fsync, whose error names no file)."""
-    try:
-        _write_atomically(path, data)
-    except OSError as error:
-        if error.filename is not None or error.errno is None:  # already says which file
-            raise
-        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` never holds a partial file.
-
-    The data goes to a new temporary file in the same directory (a rename is atomic only
-    within one file system), is flushed to disk, and the file is then renamed over ``path``.
-    On any failure, Ctrl-C included, the temporary file is removed and ``path`` is untouched.
-    """
-    directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot save to {str(path)!r}: the directory "
-                                f"{str(directory)!r} does not exist")
-    temporary = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    # Mode "x" never overwrites an existing file, and the new file gets the usual permissions
-    # (unlike mkstemp's 0600). Opened before the try: if opening fails, there is nothing to
-    # remove, and we must never remove a file we did not create.
-    file = open(temporary, "xb")
-    try:
-        with file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself survive a power cut, where the system allows (not Windows)."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+def _write_atomically(path, data: bytes, kind: _files.FileKind, overwrite: bool | None) -> None:
+    """Write ``data`` atomically with squareone's one writer (see :mod:`squareone._files`)."""
+    _files.write_atomically(path, lambda file: file.write(data), kind, overwrite=overwrite)
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _read_file(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
-    """Return the squareone metadata and the tensors of the file whose bytes are ``data``."""
+def _read_file(source: Path | bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """Return the squareone metadata and the tensors of the file at ``source`` (or its bytes).
+
+    The layout, the metadata and the format are checked before the tensors are read, so a
+    large file that is not ours is refused after reading its first bytes.
+    """
+    def check(header: dict) -> dict:
+        metadata = _metadata(header)
+        _check_format(metadata)
+        return metadata
+
     try:
-        # safetensors checks the whole layout (header, offsets, sizes) before returning.
+        if isinstance(source, bytes):  # model_from_bytes: already in memory
+            metadata, data = check(_files.read_safetensors_header(BytesIO(source))), source
+        else:
+            metadata, data = _files.read_safetensors(source, check, "model file")
+        # safetensors checks the whole layout (header, offsets, sizes) again before returning.
         tensors = safetensors.numpy.load(data)
-    except (SafetensorError, KeyError) as error:  # KeyError: a dtype NumPy does not have
+    except (SafetensorError, KeyError, _files.SafetensorsLayoutError) as error:
+        # KeyError: a dtype NumPy does not have
         raise _Invalid(f"not a squareone file, or the file is truncated or corrupt "
-                       f"(safetensors: {error})") from None
-    return _metadata(data), tensors
+                       f"({error})") from None
+    return metadata, tensors
 
 
-def _metadata(data: bytes) -> dict:
+def _metadata(header: dict) -> dict:
     """Return the JSON object stored under our key in the file's safetensors metadata."""
-    # The safetensors layout: an 8-byte little-endian header length, then a JSON header whose
-    # "__metadata__" maps strings to strings. safetensors has already validated it.
-    length = int.from_bytes(data[:8], "little")
-    try:
-        header = json.loads(data[8:8 + length])
-    except (ValueError, RecursionError):
-        raise _Invalid("its safetensors header is not valid JSON") from None
-    text = (header.get("__metadata__") or {}).get(METADATA_KEY)
+    # The safetensors header's "__metadata__" maps strings to strings.
+    metadata_strings = header.get("__metadata__")
+    text = metadata_strings.get(METADATA_KEY) if isinstance(metadata_strings, dict) else None
     if not isinstance(text, str):
         raise _Invalid(f"a safetensors file without {METADATA_KEY!r} metadata: it was not "
                        "written by squareone")
@@ -599,8 +615,8 @@ def _type_names(types) -> str:
     return " or ".join(names.get(kind, kind.__name__) for kind in types)
 
 
-def _load_model(data: bytes) -> Model:
-    metadata, tensors = _read_file(data)
+def _load_model(source: Path | bytes) -> Model:
+    metadata, tensors = _read_file(source)
     if _check_format(metadata) == PARAMETERS_FORMAT:
         raise _Invalid("it holds parameters only (written by save_parameters); build the model "
                        "and call model.load_parameters(path)")
@@ -731,7 +747,7 @@ def _restore_tensors(model: Model, tensors: dict[str, np.ndarray], resumable: bo
 
 def _read_parameters(model: Model, path: Path) -> dict[str, np.ndarray]:
     """Return the file's parameters by name, each checked against the model's."""
-    metadata, tensors = _read_file(path.read_bytes())
+    metadata, tensors = _read_file(path)
     if _check_format(metadata) == MODEL_FORMAT:  # a full model file: take its parameters
         tensors = {name: value for name, value in tensors.items()
                    if not name.startswith("optimizer.")}

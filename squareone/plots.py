@@ -9,9 +9,11 @@ a display, no figure is left behind in pyplot's global list, and the image is ex
 ``animate_training`` (from :mod:`squareone.animation`, drawn with Pillow alone) trains a model
 and writes a GIF or MP4 of its decision boundary and loss forming.
 
-Every plotting function returns the path it wrote. The PNG is first written to a temporary
-file in the same directory and then renamed over ``path``, so ``path`` never holds half an
-image.
+Every function returns the path it wrote. The PNG is first written to a temporary file in the
+same directory and then renamed over ``path``, so ``path`` never holds half an image. An
+existing PNG is replaced (keeping its permissions; a symbolic link is written through); any
+other existing file, a model for instance, only with ``overwrite=True``, and a directory or
+device never (the checks of :func:`squareone.io.save_model`, from the same code).
 
 Examples
 --------
@@ -22,16 +24,15 @@ PosixPath('curves.png')
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from squareone._extras import require
+from squareone._files import PNG, write_atomically
 from squareone._validation import check_positive_int, check_same_length
 from squareone.animation import animate_training
 from squareone.metrics import _class_ids, r2_score
@@ -56,26 +57,13 @@ def _new_figure(figsize: tuple[float, float], dpi: float):
     return Figure(figsize=figsize, dpi=dpi, layout="constrained")
 
 
-def _save(figure, path: PathLike) -> Path:
-    """Write ``figure`` to ``path`` as a PNG atomically; return ``path`` as a Path."""
-    path = Path(path)
-    directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot save the plot to {str(path)!r}: the directory "
-                                f"{str(directory)!r} does not exist")
-    # Same directory, so the rename cannot cross file systems and is atomic. Mode "x" never
-    # overwrites a file, and (unlike mkstemp) gives the image the usual permissions.
-    temporary = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        with open(temporary, "xb") as file:
-            # bbox_inches=None keeps the size exactly figsize * dpi ("tight" would crop).
-            figure.savefig(file, format="png", dpi=figure.dpi, bbox_inches=None)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return path
+def _save(figure, path: PathLike, overwrite: bool | None) -> Path:
+    """Write ``figure`` to ``path`` as a PNG with squareone's one atomic writer; return it."""
+    # bbox_inches=None keeps the size exactly figsize * dpi ("tight" would crop).
+    write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=figure.dpi,
+                                                       bbox_inches=None),
+                     PNG, overwrite=overwrite)
+    return Path(path)
 
 
 def _class_colors(n_classes: int):
@@ -122,7 +110,8 @@ def _series(history, key: str) -> list[float]:
 
 
 def plot_history(history, path: PathLike, *, figsize: tuple[float, float] = (12, 4),
-                 dpi: float = 100) -> Path:
+                 dpi: float = 100,
+                 overwrite: bool | None = None) -> Path:
     """Plot the loss, the accuracy and the learning rate of every epoch of training.
 
     Three panels side by side: training and validation loss (and the data loss alone, when
@@ -139,6 +128,9 @@ def plot_history(history, path: PathLike, *, figsize: tuple[float, float] = (12,
         Size in inches; the image is ``figsize * dpi`` pixels (1200 x 400 by default).
     dpi : float, default 100
         Pixels per inch.
+
+    overwrite : bool or None, default None
+        ``None`` replaces an existing PNG only, ``True`` any regular file, ``False`` nothing.
 
     Returns
     -------
@@ -183,7 +175,7 @@ def plot_history(history, path: PathLike, *, figsize: tuple[float, float] = (12,
     loss_axes.legend()
     accuracy_axes.legend()
     rate_axes.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
-    return _save(figure, path)
+    return _save(figure, path, overwrite)
 
 
 # --- trained models -------------------------------------------------------------------------------
@@ -191,7 +183,8 @@ def plot_history(history, path: PathLike, *, figsize: tuple[float, float] = (12,
 
 def plot_decision_boundary(model, X, y, path: PathLike, *, class_names=None,
                            resolution: int = 300, figsize: tuple[float, float] = (6, 6),
-                           dpi: float = 100) -> Path:
+                           dpi: float = 100,
+                           overwrite: bool | None = None) -> Path:
     """Colour the plane by the class a 2-D classifier predicts, with the samples on top.
 
     Parameters
@@ -210,6 +203,9 @@ def plot_decision_boundary(model, X, y, path: PathLike, *, class_names=None,
         Grid points per axis at which the model is evaluated.
     figsize, dpi
         As in :func:`plot_history`; 600 x 600 pixels by default.
+
+    overwrite : bool or None, default None
+        ``None`` replaces an existing PNG only, ``True`` any regular file, ``False`` nothing.
 
     Returns
     -------
@@ -248,11 +244,12 @@ def plot_decision_boundary(model, X, y, path: PathLike, *, class_names=None,
                      label=_class_name(int(class_id), class_names))
     axes.set_title(f"Decision boundary (accuracy on these points: {accuracy:.3f})")
     axes.legend(loc="upper right", fontsize="small")
-    return _save(figure, path)
+    return _save(figure, path, overwrite)
 
 
 def plot_regression(model, X, y, path: PathLike, *, figsize: tuple[float, float] = (8, 6),
-                    dpi: float = 100) -> Path:
+                    dpi: float = 100,
+                    overwrite: bool | None = None) -> Path:
     """Plot a one-input regression model's predictions against the true values.
 
     Parameters
@@ -267,6 +264,9 @@ def plot_regression(model, X, y, path: PathLike, *, figsize: tuple[float, float]
         The PNG file to write.
     figsize, dpi
         As in :func:`plot_history`; 800 x 600 pixels by default.
+
+    overwrite : bool or None, default None
+        ``None`` replaces an existing PNG only, ``True`` any regular file, ``False`` nothing.
 
     Returns
     -------
@@ -297,11 +297,12 @@ def plot_regression(model, X, y, path: PathLike, *, figsize: tuple[float, float]
     axes.set_ylabel("y")
     axes.grid(alpha=0.3)
     axes.legend()
-    return _save(figure, path)
+    return _save(figure, path, overwrite)
 
 
 def plot_confusion_matrix(matrix, class_names, path: PathLike, *,
-                          figsize: tuple[float, float] = (8, 8), dpi: float = 100) -> Path:
+                          figsize: tuple[float, float] = (8, 8), dpi: float = 100,
+                          overwrite: bool | None = None) -> Path:
     """Draw a confusion matrix as a heat map with the count in each cell.
 
     Parameters
@@ -315,6 +316,9 @@ def plot_confusion_matrix(matrix, class_names, path: PathLike, *,
         The PNG file to write.
     figsize, dpi
         As in :func:`plot_history`; 800 x 800 pixels by default.
+
+    overwrite : bool or None, default None
+        ``None`` replaces an existing PNG only, ``True`` any regular file, ``False`` nothing.
 
     Returns
     -------
@@ -348,7 +352,7 @@ def plot_confusion_matrix(matrix, class_names, path: PathLike, *,
     axes.set_xlabel("predicted class")
     axes.set_ylabel("true class")
     axes.set_title("Confusion matrix")
-    return _save(figure, path)
+    return _save(figure, path, overwrite)
 
 
 def _as_image_stack(images) -> np.ndarray:
@@ -368,7 +372,8 @@ def _as_image_stack(images) -> np.ndarray:
 
 def show_images(images, labels, predictions, class_names, path: PathLike, *,
                 columns: int | None = None, figsize: tuple[float, float] | None = None,
-                dpi: float = 100) -> Path:
+                dpi: float = 100,
+                overwrite: bool | None = None) -> Path:
     """Draw a grid of grayscale images, titled with their labels and/or predictions.
 
     With both labels and predictions, each title is the predicted class with the true one
@@ -391,6 +396,9 @@ def show_images(images, labels, predictions, class_names, path: PathLike, *,
         Size in inches; by default 1.5 by 1.8 inches per image.
     dpi : float, default 100
         Pixels per inch.
+
+    overwrite : bool or None, default None
+        ``None`` replaces an existing PNG only, ``True`` any regular file, ``False`` nothing.
 
     Returns
     -------
@@ -420,7 +428,7 @@ def show_images(images, labels, predictions, class_names, path: PathLike, *,
         axes.imshow(images[index], cmap="gray", interpolation="nearest", **scale)
         title, color = _image_title(index, given, class_names)
         axes.set_title(title, fontsize="small", color=color)
-    return _save(figure, path)
+    return _save(figure, path, overwrite)
 
 
 def _image_title(index: int, given: dict[str, np.ndarray],

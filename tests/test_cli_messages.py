@@ -200,7 +200,7 @@ def test_an_unreadable_image_is_called_unreadable(files, capsys, tmp_path, monke
     if os.geteuid() == 0:  # root reads anything: make the system refuse as it would
         def refuse(path, *args, **kwargs):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        monkeypatch.setattr(images_module, "open", refuse, raising=False)
+        monkeypatch.setattr(images_module, "open_regular_file", refuse)
 
     code, out, err = _run(capsys, "predict", files["square"], str(image))
 

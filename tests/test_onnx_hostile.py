@@ -172,7 +172,7 @@ def test_files_that_are_not_onnx_models_give_a_clear_error(onnx, tmp_path):
                           ("text.onnx", "not an ONNX model"), ("empty.onnx", "empty")]:
         with pytest.raises(ValueError, match=message):
             sq.io.import_onnx(tmp_path / name)
-    with pytest.raises(ValueError, match="not a regular file"):
+    with pytest.raises(ValueError, match="is a directory, not an ONNX file"):
         sq.io.import_onnx(tmp_path)
     with pytest.raises(FileNotFoundError):
         sq.io.import_onnx(tmp_path / "missing.onnx")

@@ -187,7 +187,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(classifier, tmp_path
 
     *_, history = classifier
     path = tmp_path / "curves.png"
-    path.write_bytes(b"the previous file")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n the previous image")  # a PNG is replaced
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -195,16 +195,27 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(classifier, tmp_path
     monkeypatch.setattr(Figure, "savefig", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         plots.plot_history(history, path)
-    assert path.read_bytes() == b"the previous file"
+    assert path.read_bytes() == b"\x89PNG\r\n\x1a\n the previous image"
     assert _no_temporary_files(tmp_path)
 
 
-def test_an_existing_file_is_replaced(tmp_path):
+def test_an_existing_png_is_replaced(tmp_path):
     path = tmp_path / "images.png"
-    path.write_bytes(b"old")
+    plots.show_images(np.zeros((1, 28, 28)), None, None, None, path, figsize=(1, 1), dpi=20)
     plots.show_images(np.zeros((1, 28, 28)), None, None, None, path, figsize=(1, 1), dpi=30)
     assert _png(path).size == (30, 30)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images.png"]
+
+
+def test_another_file_is_replaced_only_with_overwrite(tmp_path):
+    path = tmp_path / "images.png"
+    path.write_bytes(b"old")
+    with pytest.raises(FileExistsError, match="not a PNG image.*overwrite=True"):
+        plots.show_images(np.zeros((1, 28, 28)), None, None, None, path, figsize=(1, 1))
+    assert path.read_bytes() == b"old"
+    plots.show_images(np.zeros((1, 28, 28)), None, None, None, path, figsize=(1, 1), dpi=30,
+                      overwrite=True)
+    assert _png(path).size == (30, 30)
 
 
 def test_without_matplotlib_the_error_says_what_to_install(classifier, tmp_path, monkeypatch):

@@ -17,9 +17,11 @@ Problems (a missing file, a bad option, a corrupt model file, a data set that ca
 are reported as one line on stderr, ``squareone: error: ...``, naming the option and the value
 as typed, with exit status 1, or 2 for bad usage; warnings are one line each, after the
 results. Ctrl-C during training stops after the current step; the model is still evaluated
-and saved, and the exit status is 130. When the reader of the output goes away (``| head``),
-the command stops quietly with status 141. ``--debug`` (or the environment variable
-``SQUAREONE_DEBUG=1``) shows tracebacks and warnings as Python prints them.
+and saved (unless ``-o`` holds a model trained for more steps), and the exit status is 130.
+``-o`` and ``--plot`` replace only a model and a PNG unless ``--force``. When the reader of
+the output goes away (``| head``), the command stops quietly with status 141. ``--debug`` (or
+the environment variable ``SQUAREONE_DEBUG=1``) shows tracebacks and warnings as Python prints
+them.
 """
 
 from __future__ import annotations

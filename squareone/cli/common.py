@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import squareone as sq
+from squareone._files import FileKind, check_output
 from squareone._validation import shorten
 from squareone.cli.data import DATASETS, Data
 from squareone.metrics import r2_score
@@ -44,11 +45,18 @@ def printer(quiet: bool) -> Callable[[str], None]:
     """``print`` for progress messages, silenced by ``--quiet``."""
     return (lambda message: None) if quiet else print
 
-def check_writable(path: str, option: str) -> None:
-    """Fail before training, not after it, if the file cannot be written where asked."""
-    directory = Path(path).parent
-    if not directory.is_dir():
-        raise UsageError(f"{option} {path}: the directory {str(directory)!r} does not exist")
+def check_writable(path: str, option: str, kind: FileKind, force: bool) -> Path:
+    """Fail before training, not after it, if a file cannot or must not be written at ``path``.
+
+    Without ``--force`` only a file of ``kind`` (a squareone model, a PNG) is replaced; with
+    it any regular file. Returns the file that will be written (a symbolic link's target).
+    """
+    try:
+        return check_output(path, kind, overwrite=True if force else None,
+                            hint="use --force to replace it")
+    except (OSError, ValueError) as error:
+        shown = path or repr(path)  # an empty path shows as ''
+        raise UsageError(f"{option} {shown}: {getattr(error, 'reason', error)}") from None
 
 def number(kind: type, low: float, high: float | None = None, *, low_inclusive: bool = True,
             high_inclusive: bool = False) -> Callable[[str], float]:

@@ -25,13 +25,17 @@ def add_parser(commands) -> None:
     export.add_argument("--dataset", choices=mnist.DATASET_NAMES,
                         help="whose class names to store in the file's metadata (default: "
                              "those the model file records, if any)")
+    export.add_argument("--force", "-f", action="store_true",
+                        help="replace an existing file at OUTPUT even if it is not an ONNX file")
     export.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if Path(args.output).suffix.lower() != ".onnx":
         raise UsageError(f"the output file must end in .onnx, got {args.output!r}")
-    check_writable(args.output, "output")
+    from squareone.onnx.reader import ONNX_FILE  # the onnx extra, checked when exporting
+
+    check_writable(args.output, "output", ONNX_FILE, args.force)
     model = load_model_file(args.model)
     class_names = None
     if args.dataset is not None:
@@ -39,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         if len(class_names) != model.n_outputs:
             raise UsageError(f"--dataset {args.dataset} has {len(class_names)} classes but the "
                              f"model has {model.n_outputs} outputs")
-    sq.io.export_onnx(model, args.output, opset=args.opset, class_names=class_names)
+    sq.io.export_onnx(model, args.output, opset=args.opset, class_names=class_names,
+                      overwrite=True if args.force else None)
     names_from = args.dataset or model.dataset or "the model's"
     stored = class_names or model.class_names
     print(f"wrote {args.output} ({Path(args.output).stat().st_size:,} bytes, opset "

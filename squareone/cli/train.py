@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from tqdm import tqdm
 
 import squareone as sq
 from squareone import animation
+from squareone._files import PNG
 from squareone._names import OPTIMIZERS
 from squareone.cli.common import (
     EXIT_INTERRUPTED,
@@ -25,11 +27,15 @@ from squareone.cli.common import (
     printer,
 )
 from squareone.cli.data import PRESETS, Preset, load_data, subset, validation_split
+from squareone.io import MODEL_FILE
+from squareone.model.training import interrupt_after_step
 from squareone.optimizers import Optimizer
 
 #: The activations offered for hidden layers (names of squareone._names.ACTIVATIONS).
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid")
 ANIMATED_DATASETS = ("spiral", "vertical", "sine")
+#: The 2-D classification sets, whose decision boundary is drawn beside the curves.
+BOUNDARY_DATASETS = ("spiral", "vertical")
 _ANIMATION_FRAMES = 100
 
 
@@ -71,6 +77,10 @@ def add_parser(commands) -> None:
     train.add_argument("--animate", metavar="PATH", help="also save an animation of the "
                        "decision boundary (or sine's fitted curve) and the loss during "
                        "training: a .gif, or .mp4 when ffmpeg is installed")
+    train.add_argument("--force", "-f", action="store_true",
+                       help="replace an existing file at --output or --plot even if it is not "
+                       "a squareone model or a PNG, or is read-only (directories and devices "
+                       "are never replaced)")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="print only the final result lines")
     train.set_defaults(handler=run)
@@ -160,30 +170,32 @@ def _shape(model: sq.Model) -> str:
 
 def run(args: argparse.Namespace) -> int:
     preset = PRESETS[args.dataset]
-    check_writable(args.output, "--output")
-    if args.plot:
-        check_writable(args.plot, "--plot")
-    if args.animate:
-        _check_animate(args)
-    data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
-                     download=args.download)
-    if args.max_samples is not None:
-        data = subset(data, args.max_samples, args.seed)
-    X, y, validation = validation_split(data, args.validation_split, args.seed)
-    n_outputs = 1 if data.regression else int(max(data.y_train.max(), data.y_eval.max())) + 1
-    model = build_model(
-        X.shape[1], n_outputs, hidden=args.hidden or preset.hidden,
-        activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
-        weight_init=preset.weight_init, regression=data.regression,
-        optimizer=_optimizer(args, preset), seed=args.seed)
-    # Saved with the model, so that evaluate and predict know its data set and class names.
-    model.dataset, model.class_names = args.dataset, data.class_names
-    epochs = args.epochs or preset.epochs
-    batch_size = args.batch_size or preset.batch_size
-    say = printer(args.quiet)
-    say(f"training a {_shape(model)} network on {args.dataset} ({len(X)} samples, "
-        f"validation on {len(validation[0])}): {model.optimizer!r}, {epochs} "
-        f"epoch{'s' if epochs > 1 else ''}, batches of {batch_size}")
+    try:  # start-up: Ctrl-C here stops at once, before anything is trained or written
+        _check_outputs(args)
+        data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
+                         download=args.download)
+        if args.max_samples is not None:
+            data = subset(data, args.max_samples, args.seed)
+        X, y, validation = validation_split(data, args.validation_split, args.seed)
+        n_outputs = 1 if data.regression else int(max(data.y_train.max(),
+                                                      data.y_eval.max())) + 1
+        model = build_model(
+            X.shape[1], n_outputs, hidden=args.hidden or preset.hidden,
+            activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
+            weight_init=preset.weight_init, regression=data.regression,
+            optimizer=_optimizer(args, preset), seed=args.seed)
+        # Saved with the model, so that evaluate and predict know its data set and class names.
+        model.dataset, model.class_names = args.dataset, data.class_names
+        epochs = args.epochs or preset.epochs
+        batch_size = args.batch_size or preset.batch_size
+        say = printer(args.quiet)
+        say(f"training a {_shape(model)} network on {args.dataset} ({len(X)} samples, "
+            f"validation on {len(validation[0])}): {model.optimizer!r}, {epochs} "
+            f"epoch{'s' if epochs > 1 else ''}, batches of {batch_size}")
+    except KeyboardInterrupt:
+        print("squareone: training interrupted before it started; nothing was saved",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
     recorder = animation.TrainingRecorder(X, y) if args.animate else None
     every = -(-epochs // min(epochs, _ANIMATION_FRAMES))  # a frame every this many epochs
@@ -192,22 +204,89 @@ def run(args: argparse.Namespace) -> int:
         if recorder is not None and (epoch % every == 0 or epoch == epochs):
             recorder.capture(model, epoch)
 
-    history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
-                   seed=args.seed, quiet=args.quiet, on_epoch=capture_frame)
+    # From here Ctrl-C is a flag, wherever it lands: training stops after the current step,
+    # and the model is still evaluated, saved (unless that would lose a model that learned
+    # more) and plotted. Evaluating, saving and plotting take well under a second.
+    with interrupt_after_step() as pressed:
+        history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
+                       seed=args.seed, quiet=args.quiet, on_epoch=capture_frame)
+        if history.interrupted:
+            print(f"squareone: training interrupted after {len(history)} complete epoch(s) "
+                  f"({model.optimizer.iterations} steps)", file=sys.stderr)
+        print_results(model, data)
+        _save_model(model, history, args, say)
+        if args.plot:
+            _plot_curves(history, args.plot, say, args.force)
+            if args.dataset in BOUNDARY_DATASETS:
+                _plot_boundary(model, data, Path(args.plot).with_name("boundary.png"), say,
+                               args.force)
+        if recorder is not None and recorder.captures:
+            animation.save_animation(recorder.frames(history), args.animate,
+                                     overwrite=True if args.force else None)
+            say(f"animation of {len(recorder.captures)} frames saved to {args.animate}")
     if history.interrupted:
-        print(f"squareone: training interrupted after {len(history)} complete epoch(s); "
-              "evaluating and saving the model as it is", file=sys.stderr)
-    print_results(model, data)
-    model.save(args.output, include_optimizer=True)
-    say(f"model saved to {args.output}")
+        return EXIT_INTERRUPTED
+    if pressed():
+        print("squareone: interrupted after training had finished; nothing was cut short",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Check --output and --plot before any work: one line naming the option if refused."""
+    if args.plot and os.path.realpath(args.plot) == os.path.realpath(args.output):
+        raise UsageError(f"--output and --plot are the same file {args.output}; the plot "
+                         "would replace the model")
+    check_writable(args.output, "--output", MODEL_FILE, args.force)
     if args.plot:
-        _plot_curves(history, args.plot, say)
-        if data.X_train.shape[1] == 2 and not data.regression:
-            _plot_boundary(model, data, Path(args.plot).with_name("boundary.png"), say)
-    if recorder is not None and recorder.captures:
-        animation.save_animation(recorder.frames(history), args.animate)
-        say(f"animation of {len(recorder.captures)} frames saved to {args.animate}")
-    return EXIT_INTERRUPTED if history.interrupted else EXIT_OK
+        check_writable(args.plot, "--plot", PNG, args.force)
+        if args.dataset in BOUNDARY_DATASETS:
+            boundary = str(Path(args.plot).with_name("boundary.png"))
+            if os.path.realpath(boundary) == os.path.realpath(args.output):
+                raise UsageError(f"--output {args.output} is where --plot puts the decision "
+                                 "boundary (boundary.png beside the curves)")
+            check_writable(boundary, "--plot", PNG, args.force)
+    if args.animate:
+        _check_animate(args)
+
+
+def _save_model(model: sq.Model, history: sq.History, args: argparse.Namespace,
+                say: Callable[[str], None]) -> None:
+    if history.interrupted:
+        reason = _reason_to_keep(model, args.output)
+        if reason:
+            print(f"squareone: the model was not saved to {args.output}: {reason}",
+                  file=sys.stderr)
+            return
+    model.save(args.output, include_optimizer=True, overwrite=True if args.force else None)
+    say(f"model saved to {args.output}")
+
+
+def _reason_to_keep(model: sq.Model, output: str) -> str | None:
+    """Why an interrupted run must not save to ``output``, or None.
+
+    An interrupted run never replaces a model that was trained for at least as many steps:
+    Ctrl-C early in a run must not turn yesterday's trained model into today's untrained one.
+    """
+    steps = model.optimizer.iterations
+    if steps == 0:
+        return "no training step finished"
+    if not os.path.exists(output):
+        return None
+    try:
+        saved = sq.io.read_metadata(output)
+    except (OSError, ValueError):
+        return None  # not a squareone file: only --force lets us here, checked before training
+    saved_steps = (saved.get("optimizer") or {}).get("iterations")
+    if not isinstance(saved_steps, int):
+        return ("it holds a model whose training steps are not recorded, and an interrupted "
+                "run replaces only a model that trained less")
+    if saved_steps >= steps:
+        return (f"it holds a model trained for {saved_steps} steps, and this interrupted run "
+                f"made only {steps}")
+    return None
+
 
 def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
          seed: int | None, quiet: bool, on_epoch: Callable[[int], None] | None = None
@@ -229,14 +308,15 @@ def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
                 result = model.train(X, y, epochs=1, batch_size=batch_size,
                                      validation_data=validation, shuffle=True, seed=order,
                                      verbose=0)
-            except KeyboardInterrupt:  # pressed between two epochs, outside model.train
+            except KeyboardInterrupt:  # only if the caller did not catch Ctrl-C as a flag
                 result = sq.History()
                 result.interrupted = True
+            if len(result):  # complete, even if Ctrl-C came during its validation
+                history.append(**{key: values[0] for key, values in result.history.items()})
+                history.epoch[-1] = epoch
             if result.interrupted:
                 history.interrupted = True
                 break
-            history.append(**{key: values[0] for key, values in result.history.items()})
-            history.epoch[-1] = epoch
             bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}",
                             val_loss=f"{history.val_loss[-1]:.4f}",
                             val_acc=f"{history.val_accuracy[-1]:.3f}", refresh=False)
@@ -250,29 +330,37 @@ def _check_animate(args: argparse.Namespace) -> None:
     if args.dataset not in ANIMATED_DATASETS:
         raise UsageError(f"--animate needs a data set with 2 features or sine "
                          f"({', '.join(ANIMATED_DATASETS)}), not {args.dataset}")
-    check_writable(args.animate, "--animate")
+    if os.path.realpath(args.animate) in (os.path.realpath(args.output),
+                                          os.path.realpath(args.plot or args.output)):
+        raise UsageError(f"--animate {args.animate} is the same file as --output or --plot")
+    check_writable(args.animate, "--animate", animation.ANIMATION, args.force)
     try:
         animation.check_animation_path(args.animate)
-    except ValueError as error:
+    except (ValueError, RuntimeError) as error:  # not .gif/.mp4, or .mp4 without ffmpeg
         raise UsageError(f"--animate: {error}") from None
 
-def _plot_boundary(model: sq.Model, data, path: Path, say: Callable[[str], None]) -> None:
+
+def _plot_boundary(model: sq.Model, data, path: Path, say: Callable[[str], None],
+                   force: bool) -> None:
     from squareone import plots
 
     try:
-        plots.plot_decision_boundary(model, data.X_eval, data.y_eval, path)
+        plots.plot_decision_boundary(model, data.X_eval, data.y_eval, path,
+                                     overwrite=True if force else None)
     except ImportError:
         return  # _plot_curves has already said that matplotlib is missing
     say(f"decision boundary saved to {path}")
 
-def _plot_curves(history: sq.History, path: str, say: Callable[[str], None]) -> None:
+
+def _plot_curves(history: sq.History, path: str, say: Callable[[str], None],
+                 force: bool) -> None:
     if not len(history):
         say(f"no complete epoch, so no {path}")
         return
     from squareone import plots
 
     try:
-        plots.plot_history(history, path)
+        plots.plot_history(history, path, overwrite=True if force else None)
     except ImportError:
         print(f"squareone: note: matplotlib is not installed, so {path} was not drawn "
               "(pip install squareone[plot])", file=sys.stderr)

@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from squareone._files import open_regular_file
+
 __all__ = ["load_image", "load_images"]
 
 PathLike = str | os.PathLike[str]
@@ -132,14 +134,10 @@ def load_images(
 
 def _read_grayscale(path: Path) -> np.ndarray:
     """Decode `path` into a uint8 (height, width) array with clear errors."""
-    if not path.exists():
-        raise FileNotFoundError(f"image file not found: {path}")
-    if not path.is_file():
-        raise ValueError(f"{path} is not an image file: it is a directory or another "
-                         "special file")
-    # Opened here, outside the decoding below, so that a file we may not read is reported as
+    # A regular file only, opened without blocking: a FIFO or a device would hang Pillow. It is
+    # opened here, outside the decoding below, so that a file we may not read is reported as
     # unreadable (PermissionError, naming it), not as an image Pillow cannot decode.
-    with open(path, "rb") as file:
+    with open_regular_file(path, "image file") as file:
         try:
             with Image.open(file) as image:
                 # Phone photos are often stored sideways with an EXIF "rotate me" tag.

@@ -30,7 +30,6 @@ import http.client
 import math
 import os
 import struct
-import tempfile
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from typing import BinaryIO, Final
 
 import numpy as np
 
+from squareone._files import ANY_FILE, open_regular_file, write_atomically
 from squareone.datasets.images import load_image
 
 __all__ = [
@@ -110,6 +110,8 @@ _IDX_STEMS: Final[dict[str, tuple[str, str]]] = {
 }
 
 _CHUNK: Final = 1 << 20  # bytes per read while hashing or downloading
+# Deflate (gzip) expands data at most 1032-fold, so a larger promise is a corrupt header.
+_MAX_DEFLATE_RATIO: Final = 1032
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -416,26 +418,56 @@ def read_idx(path: PathLike, *, magic: int | None = None) -> np.ndarray:
     """
     path = Path(path)
     try:
-        with _open_maybe_gzip(path) as stream:
-            shape = _read_idx_header(stream, path, magic)
-            data = stream.read()
+        with open_regular_file(path, "IDX data file") as raw:
+            compressed = raw.read(2) == b"\x1f\x8b"  # the gzip signature
+            raw.seek(0)
+            size = os.fstat(raw.fileno()).st_size
+            with gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw as stream:
+                shape = _read_idx_header(stream, path, magic)
+                expected = math.prod(shape)
+                # Sizes are checked before the data is read, which is then read only up to
+                # what the header promises: a wrong header costs no time and no memory.
+                _check_idx_size(path, shape, expected, size - 4 - 4 * len(shape), compressed)
+                data = _read_at_most(stream, expected + 1)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from exc
-    expected = math.prod(shape)
     if len(data) != expected:
-        problem = "truncated" if len(data) < expected else "too long"
-        raise ValueError(
-            f"{path}: {problem}: the IDX header promises {'x'.join(map(str, shape))} = "
-            f"{expected} data bytes, the file holds {len(data)}"
-        )
+        _size_error(path, shape, expected, len(data), more=len(data) > expected)
     # .copy(): an array over immutable bytes would be read-only.
     return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
 
 
-def _open_maybe_gzip(path: Path) -> BinaryIO:
-    with path.open("rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"  # the gzip signature
-    return gzip.open(path, "rb") if compressed else path.open("rb")  # type: ignore[return-value]
+def _check_idx_size(path: Path, shape: tuple[int, ...], expected: int, stored: int,
+                    compressed: bool) -> None:
+    """Refuse a file whose size cannot match what its IDX header promises."""
+    if not compressed:
+        if stored != expected:
+            _size_error(path, shape, expected, stored)
+    elif expected > stored * _MAX_DEFLATE_RATIO:
+        raise ValueError(
+            f"{path}: the IDX header promises {'x'.join(map(str, shape))} = {expected} data "
+            f"bytes, more than the file's {stored} compressed bytes can hold"
+        )
+
+
+def _size_error(path: Path, shape: tuple[int, ...], expected: int, found: int,
+                more: bool = False) -> None:
+    problem = "truncated" if found < expected else "too long"
+    raise ValueError(
+        f"{path}: {problem}: the IDX header promises {'x'.join(map(str, shape))} = "
+        f"{expected} data bytes, the file holds {'more than ' if more else ''}"
+        f"{expected if more else found}"
+    )
+
+
+def _read_at_most(stream: BinaryIO, limit: int) -> bytes:
+    """Read up to ``limit`` bytes in chunks, so memory follows the data, not a header's claim."""
+    chunks = []
+    remaining = limit
+    while remaining and (chunk := stream.read(min(remaining, _CHUNK))):
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _read_idx_header(stream: BinaryIO, path: Path, magic: int | None) -> tuple[int, ...]:
@@ -509,7 +541,7 @@ def _read_png(file: Path) -> np.ndarray:
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as file:
+    with open_regular_file(path, "data file") as file:
         while chunk := file.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -600,13 +632,8 @@ def _is_verified(path: Path, sha256: str) -> bool:
 
 
 def _fetch(url: str, target: Path, sha256: str, timeout: float) -> None:
-    handle, temp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-    )
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            received, declared, actual = _stream_to(url, out, timeout)
+    def download(out: BinaryIO) -> None:
+        received, declared, actual = _stream_to(url, out, timeout)
         if declared is not None and received != declared:
             raise DatasetIntegrityError(
                 f"download of {url} is truncated: received {received} of {declared} bytes; "
@@ -617,9 +644,10 @@ def _fetch(url: str, target: Path, sha256: str, timeout: float) -> None:
                 f"download of {url} has SHA-256 {actual}, expected {sha256}; "
                 "the corrupt file was removed"
             )
-        os.replace(temp, target)  # atomic: readers see no file or the whole file
-    finally:
-        temp.unlink(missing_ok=True)  # no-op once renamed
+
+    # squareone's one atomic writer: readers see no file or the whole, checked file.
+    # overwrite=True: the file there, if any, failed its checksum and is to be replaced.
+    write_atomically(target, download, ANY_FILE, overwrite=True)
 
 
 def _stream_to(url: str, out: BinaryIO, timeout: float) -> tuple[int, int | None, str]:

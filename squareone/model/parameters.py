@@ -117,14 +117,16 @@ class ParametersMixin:
                 (flat,) = self.optimizer.buffers(entry, vector.values, buffer)
                 vector.view(flat, key)[...] = value
 
-    def save(self, path, *, include_optimizer: bool = True) -> None:
+    def save(self, path, *, include_optimizer: bool = True, overwrite: bool | None = None
+             ) -> None:
         """Save architecture, parameters and (optionally) optimizer state to one file.
 
+        Replaces an existing squareone model, and no other file unless ``overwrite=True``.
         See :func:`squareone.io.save_model`.
         """
         from squareone.io import save_model
 
-        save_model(self, path, include_optimizer=include_optimizer)
+        save_model(self, path, include_optimizer=include_optimizer, overwrite=overwrite)
 
     @classmethod
     def load(cls, path) -> Model:
@@ -133,17 +135,18 @@ class ParametersMixin:
 
         return load_model(path)
 
-    def export_onnx(self, path, *, opset: int | None = None, class_names=None) -> None:
+    def export_onnx(self, path, *, opset: int | None = None, class_names=None,
+                    overwrite: bool | None = None) -> None:
         """Write the model as an ONNX file. See :func:`squareone.onnx.export_onnx`."""
         from squareone.io import export_onnx
 
-        export_onnx(self, path, opset=opset, class_names=class_names)
+        export_onnx(self, path, opset=opset, class_names=class_names, overwrite=overwrite)
 
-    def save_parameters(self, path) -> None:
+    def save_parameters(self, path, *, overwrite: bool | None = None) -> None:
         """Save the parameters alone. See :func:`squareone.io.save_parameters`."""
         from squareone.io import save_parameters
 
-        save_parameters(self, path)
+        save_parameters(self, path, overwrite=overwrite)
 
     def load_parameters(self, path) -> None:
         """Load parameters saved with :meth:`save_parameters`, checked against the layers."""

@@ -12,7 +12,7 @@ import numpy as np
 from squareone._validation import check_number, check_positive_int
 from squareone.model.history import History, TrainingDivergedError, summary_line
 
-__all__ = ["TrainingMixin"]
+__all__ = ["TrainingMixin", "interrupt_after_step"]
 
 
 class TrainingMixin:
@@ -45,7 +45,8 @@ class TrainingMixin:
         verbose : {0, 1, 2}
             0 silent, 1 summaries, 2 summaries and a progress bar per epoch.
         checkpoint : str or Path, optional
-            Save the model (with optimizer state) there at the end of every epoch.
+            Save the model (with optimizer state) there at the end of every epoch. It is checked
+            before training starts: an existing file there must be a squareone model.
 
         Returns
         -------
@@ -58,6 +59,12 @@ class TrainingMixin:
         TrainingDivergedError
             If the loss becomes NaN or infinite; the parameters are restored to those at the
             start of that epoch, and the message names the epoch and step.
+
+        Notes
+        -----
+        Ctrl-C (SIGINT, in the main thread) stops training after the step it lands in, or
+        before the next step when it lands in validation or a checkpoint; the model keeps the
+        parameters of its last step and the History is marked ``interrupted``.
         """
         self._require_finalized("train", X)
         if self.optimizer is None:
@@ -82,6 +89,11 @@ class TrainingMixin:
             X_val, y_val = self._check_Xy(*validation_data, "X_val", "y_val")
         else:
             X_val = y_val = None
+        if checkpoint is not None:  # a bad path fails now, not after the first epoch
+            from squareone._files import check_output
+            from squareone.io import MODEL_FILE
+
+            check_output(checkpoint, MODEL_FILE)
         n_samples = len(X)
         batch_size = n_samples if batch_size is None else check_positive_int(batch_size,
                                                                              "batch_size")
@@ -93,8 +105,11 @@ class TrainingMixin:
         # copy per epoch: a copy per step would cost as much as a ReLU layer).
         self._snapshot = np.empty_like(self.parameter_vector.values)
 
-        with _interrupt_after_step() as interrupted:
+        with interrupt_after_step() as interrupted:
             for epoch in range(1, epochs + 1):
+                if interrupted():  # pressed during the last validation or checkpoint
+                    history.interrupted = True
+                    break
                 order = order_rng.permutation(n_samples) if shuffle else None
                 np.copyto(self._snapshot, self.parameter_vector.values)
                 loss_sum = correct = compared = 0.0
@@ -131,6 +146,8 @@ class TrainingMixin:
                     self.save(checkpoint, include_optimizer=True)
                 if verbose and (epoch % print_every == 0 or epoch == epochs or epoch == 1):
                     print(summary_line(history))
+            # Pressed after the last step: training is complete, but say Ctrl-C was seen.
+            history.interrupted = history.interrupted or interrupted()
         del self._snapshot
         return history
 
@@ -161,19 +178,35 @@ def _progress(steps, verbose: int, description: str):
     return tqdm(steps, desc=description, leave=False, unit="step")
 
 
+#: (flag, handler) of each interrupt_after_step in force, innermost last.
+_active_flags: list[tuple[list[bool], object]] = []
+
+
 @contextlib.contextmanager
-def _interrupt_after_step():
+def interrupt_after_step():
     """Turn Ctrl-C into a flag checked after each step, so an update is never cut in half.
 
-    Yields a function that tells whether Ctrl-C was pressed. Outside the main thread signal
-    handlers cannot be installed, and Ctrl-C keeps its usual behaviour.
+    Yields a function that tells whether Ctrl-C was pressed. Nested uses share the outer
+    flag, so a caller (the command line) that trains epoch by epoch keeps a press that lands
+    between two ``train`` calls, in validation or while saving. Outside the main thread
+    signal handlers cannot be installed, and Ctrl-C keeps its usual behaviour.
     """
     if threading.current_thread() is not threading.main_thread():
         yield lambda: False
         return
+    if _active_flags and signal.getsignal(signal.SIGINT) is _active_flags[-1][1]:
+        pressed = _active_flags[-1][0]
+        yield lambda: bool(pressed)
+        return
     pressed: list[bool] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(True))
+
+    def press(signum, frame) -> None:
+        pressed.append(True)
+
+    previous = signal.signal(signal.SIGINT, press)
+    _active_flags.append((pressed, press))
     try:
         yield lambda: bool(pressed)
     finally:
+        _active_flags.pop()
         signal.signal(signal.SIGINT, previous)

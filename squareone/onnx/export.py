@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 
 import squareone
 from squareone._extras import require
+from squareone._files import check_output, write_atomically
 from squareone.activations import Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from squareone.layers import Dense, Dropout
 from squareone.model import Model
+from squareone.onnx.reader import ONNX_FILE
 
 __all__ = ["export_onnx", "to_onnx", "DEFAULT_OPSET", "MIN_OPSET", "INPUT_NAME", "OUTPUT_NAME"]
 
@@ -28,7 +29,7 @@ _ONE_OPERATOR = {ReLU: "Relu", Sigmoid: "Sigmoid", Tanh: "Tanh", Linear: "Identi
 
 
 def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = None,
-                class_names=None) -> None:
+                class_names=None, overwrite: bool | None = None) -> None:
     """Write ``model`` to ``path`` as an ONNX file that ONNX Runtime and others can run.
 
     The file is checked with ``onnx.checker.check_model(full_check=True)`` (which also infers
@@ -48,6 +49,9 @@ def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = No
         ``"class_names"`` (one per output); by default ``model.class_names``, the names the
         model recorded when it was trained. ``model.dataset``, when known, is stored as
         ``"dataset"``. :func:`import_onnx` reads both back.
+    overwrite : bool or None, default None
+        None replaces only an existing ONNX file, True any regular file, False nothing
+        (directories and devices never), as :func:`squareone.io.save_model`.
 
     Raises
     ------
@@ -61,10 +65,9 @@ def export_onnx(model: Model, path: str | os.PathLike, *, opset: int | None = No
     ImportError
         If the ``onnx`` package is not installed (``pip install squareone[onnx]``).
     """
-    from squareone.io import _write_atomically  # the one atomic writer of squareone's files
-
-    proto = to_onnx(model, opset=opset, class_names=class_names)
-    _write_atomically(Path(path), proto.SerializeToString())
+    check_output(path, ONNX_FILE, overwrite=overwrite)  # before the work, as model.save does
+    data = to_onnx(model, opset=opset, class_names=class_names).SerializeToString()
+    write_atomically(path, lambda file: file.write(data), ONNX_FILE, overwrite=overwrite)
 
 
 def to_onnx(model: Model, *, opset: int | None = None, class_names=None):

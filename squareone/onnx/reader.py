@@ -14,17 +14,17 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 from pathlib import Path
 
 import numpy as np
 
 from squareone._extras import require
+from squareone._files import FileKind, open_regular_file
 from squareone._validation import check_positive_int
 from squareone.model import Model
 from squareone.onnx.graph import Invalid, layers_from_graph
 
-__all__ = ["import_onnx", "MAX_FILE_BYTES"]
+__all__ = ["import_onnx", "MAX_FILE_BYTES", "ONNX_FILE"]
 
 #: The largest file :func:`import_onnx` reads unless told otherwise: 1 GiB, a dense network
 #: of 250 million float32 parameters (a protocol buffer cannot exceed 2 GiB anyway).
@@ -101,23 +101,18 @@ def import_onnx(path: str | os.PathLike, *, output: str | None = None,
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     """Return the file's bytes after checking it is a regular file of at most ``max_bytes``."""
-    # O_NONBLOCK: opening a FIFO must not hang waiting for a writer; it is refused below.
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise Invalid("not a regular file (a directory, device, pipe or socket)")
-        if info.st_size > max_bytes:
-            raise Invalid(f"the file has {info.st_size:,} bytes, more than max_bytes="
-                          f"{max_bytes:,}")
-    except BaseException:
-        os.close(descriptor)
-        raise
-    with os.fdopen(descriptor, "rb") as file:
+        file = open_regular_file(path, "ONNX file")  # never blocks on a FIFO or a device
+    except (ValueError, IsADirectoryError) as error:
+        raise Invalid(str(error)) from None
+    with file:
+        size = os.fstat(file.fileno()).st_size
+        if size > max_bytes:
+            raise Invalid(f"the file has {size:,} bytes, more than max_bytes={max_bytes:,}")
         first = file.read(1)
         if not first:
             raise Invalid("the file is empty")
-        if first[0] not in _MODEL_FIELD_TAGS:
+        if not _looks_like_onnx(first):
             raise Invalid("not an ONNX model file (it does not start like a serialized "
                           "ModelProto)")
         # Read at most one byte more than allowed, in case the file grew since fstat.
@@ -125,6 +120,14 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise Invalid(f"the file has more than max_bytes={max_bytes:,} bytes")
     return data
+
+
+def _looks_like_onnx(first: bytes) -> bool:
+    return len(first) == 1 and first[0] in _MODEL_FIELD_TAGS
+
+
+#: What ``export_onnx`` replaces without ``overwrite=True``: an existing ONNX model file.
+ONNX_FILE = FileKind("an ONNX model", lambda file: _looks_like_onnx(file.read(1)))
 
 
 def _parse(onnx, data: bytes):
@@ -160,11 +163,11 @@ def _restore_names(model: Model, proto) -> None:
     """Set ``model.dataset`` and ``model.class_names`` from the metadata, checked as io does."""
     from squareone.io import _Invalid, _restore_data
 
-    properties = {entry.key: entry.value for entry in proto.metadata_props}
-    names = properties.get("class_names")
-    try:
+    try:  # JSONDecodeError and UnicodeDecodeError (bytes that are not UTF-8) are ValueErrors
+        properties = {entry.key: entry.value for entry in proto.metadata_props}
+        names = properties.get("class_names")
         names = None if names is None else json.loads(names)
-    except json.JSONDecodeError:
+    except ValueError:
         raise Invalid("metadata class_names is not a JSON list of strings") from None
     try:
         _restore_data(model, {"dataset": properties.get("dataset"), "class_names": names})
