@@ -69,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(os.environ.get("SQUAREONE_DEBUG"))
     try:
         args = build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # to start workers with
         return args.handler(args)
     except SystemExit as exit_:  # --help and --version
         return exit_.code if isinstance(exit_.code, int) else EXIT_OK

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -66,6 +68,9 @@ def add_parser(commands) -> None:
                       help="do not plot the training curves")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="print only the final result lines")
+    train.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                       help="train on N MPI processes, each on its share of every batch, "
+                            "with the same result (needs pip install squareone[mpi])")
     train.set_defaults(handler=run)
 
 
@@ -159,6 +164,24 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "--output")
     if args.plot:
         check_writable(args.plot, "--plot")
+    if args.workers > 1:
+        from squareone import distributed
+
+        if not distributed.is_worker():  # start the workers, each of which runs this again
+            return distributed.run_on_workers(args.workers, args.argv)
+        if not _is_root():  # the other workers train silently
+            with open(os.devnull, "w") as silent, contextlib.redirect_stdout(silent):
+                return _train(args, preset)
+    return _train(args, preset)
+
+
+def _is_root() -> bool:
+    from squareone import distributed
+
+    return distributed.mpi().COMM_WORLD.Get_rank() == 0
+
+
+def _train(args: argparse.Namespace, preset: Preset) -> int:
     data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
                      download=args.download)
     if args.max_samples is not None:
@@ -170,6 +193,12 @@ def run(args: argparse.Namespace) -> int:
         activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
         weight_init=preset.weight_init, regression=data.regression,
         optimizer=_optimizer(args, preset), seed=args.seed)
+    trainer = model
+    if args.workers > 1:  # every worker loads the data; rank 0 alone prints, plots and saves
+        from squareone.distributed import DataParallel
+
+        trainer = DataParallel(model)
+        args.quiet = args.quiet or not trainer.is_root
     epochs = args.epochs or preset.epochs
     batch_size = args.batch_size or preset.batch_size
     say = printer(args.quiet)
@@ -177,21 +206,23 @@ def run(args: argparse.Namespace) -> int:
         f"validation on {len(validation[0])}): {model.optimizer!r}, {epochs} "
         f"epoch{'s' if epochs > 1 else ''}, batches of {batch_size}")
 
-    history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
+    history = _fit(trainer, X, y, validation, epochs=epochs, batch_size=batch_size,
                    seed=args.seed, quiet=args.quiet)
     if history.interrupted:
         print(f"squareone: training interrupted after {len(history)} complete epoch(s); "
               "evaluating and saving the model as it is", file=sys.stderr)
     print_results(model, data)
-    model.save(args.output, include_optimizer=True)
+    trainer.save(args.output, include_optimizer=True)
     say(f"model saved to {args.output}")
-    if args.plot:
+    if args.plot and (trainer is model or trainer.is_root):
         _plot_curves(history, args.plot, say)
     return EXIT_INTERRUPTED if history.interrupted else EXIT_OK
 
-def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
+def _fit(model, X, y, validation, *, epochs: int, batch_size: int,
          seed: int | None, quiet: bool) -> sq.History:
     """Train one epoch at a time under a progress bar showing the latest loss and accuracy.
+
+    ``model`` is a Model or a :class:`squareone.distributed.DataParallel` wrapping one.
 
     Returns the History of the complete epochs, ``interrupted`` after Ctrl-C (the model stops
     after the current step and keeps its parameters).
