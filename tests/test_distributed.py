@@ -89,13 +89,16 @@ except ValueError as error:
 """
 
 
-def mpiexec(ranks: int, *command: str, timeout: float = MPI_TIMEOUT_S):
-    """Run ``command`` (after ``python``) on ``ranks`` MPI processes; return the result."""
+def mpiexec(ranks: int, *command: str, timeout: float = MPI_TIMEOUT_S, **variables: str):
+    """Run ``command`` (after ``python``) on ``ranks`` MPI processes; return the result.
+
+    ``variables`` are added to the environment.
+    """
     require_extra("mpi4py", "mpi")
     launcher = Path(sys.executable).parent / "mpiexec"
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
-               PYTHONPATH=str(ROOT))
+               PYTHONPATH=str(ROOT), **variables)
     return subprocess.run([str(launcher), "-n", str(ranks), sys.executable, *command],
                           capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
