@@ -106,6 +106,37 @@ def step_parts(hidden: int, repeats: int = 200) -> dict:
     return parts
 
 
+# The networks between machines that the model on paper assumes: latency per message (s) and
+# bandwidth (bytes/s) as MPI sees them. 10 Gbit/s Ethernet over TCP; 100 Gbit/s InfiniBand.
+NETWORKS = {"10 GbE": (25e-6, 1.25e9), "100 Gb/s InfiniBand": (2e-6, 12.5e9)}
+STEPS_PER_EPOCH = -(-60_000 // BATCH)  # 469
+
+
+def modelled_epoch(parts: dict, ranks: int, latency: float, bandwidth: float) -> float:
+    """Seconds per epoch on ``ranks`` machines: compute / N + update + ring all-reduce.
+
+    Every rank computes the forward and backward pass of its 1/N of the batch, repeats the
+    whole optimizer update, and takes part in one all-reduce of P + 3 float32 values.
+    """
+    message = (parts["parameters"] + 3) * 4
+    allreduce = 2 * (ranks - 1) * latency + 2 * (ranks - 1) / ranks * message / bandwidth
+    step = parts["forward_backward_s"] / ranks + parts["update_s"] + allreduce
+    return STEPS_PER_EPOCH * step
+
+
+def model_table(parts: dict, rank_counts=(1, 2, 4, 8, 16, 32, 64)) -> str:
+    lines = ["| network | between machines | " + " | ".join(f"N={n}" for n in rank_counts)
+             + " | fastest |", "|---|---|" + "---|" * (len(rank_counts) + 1)]
+    for hidden, part in parts.items():
+        for name, (latency, bandwidth) in NETWORKS.items():
+            times = [modelled_epoch(part, n, latency, bandwidth) for n in rank_counts]
+            best = min(range(len(times)), key=times.__getitem__)
+            lines.append(f"| 784-{hidden}-{hidden}-10 | {name} | "
+                         + " | ".join(f"{t:.3g} s" for t in times)
+                         + f" | N={rank_counts[best]}, {times[0] / times[best]:.2f}x |")
+    return "\n".join(lines)
+
+
 def launch(ranks: int, epochs: int, data_dir: str) -> dict:
     mpiexec = Path(sys.executable).parent / "mpiexec"
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
@@ -151,7 +182,9 @@ def main() -> None:
     with threadpool_limits(1):
         parts = {hidden: step_parts(hidden) for hidden in (128, 1280)}
     runs = [launch(int(ranks), args.epochs, args.data_dir) for ranks in args.ranks.split(",")]
-    text = table(runs, parts) + f"\n\nload average after: {os.getloadavg()}\n"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    text = (table(runs, parts) + "\n\nModelled epoch (469 steps of 128) on N machines, from the "
+            "step's parts above:\n\n" + model_table(parts) + f"\n\nload average after: {load}\n")
     print(text)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

@@ -107,6 +107,22 @@ def test_cli_workers_train_as_one_process(tmp_path):
     np.testing.assert_allclose(parallel, single, rtol=0, atol=1e-3)
 
 
+def test_cli_workers_in_float64_equal_one_process(tmp_path):
+    require_extra("mpi4py", "mpi")
+    common = ["train", "--epochs", "3", "--no-plot", "--dtype", "float64"]
+    one = squareone_command(*common, "--output", str(tmp_path / "one.squareone"))
+    three = squareone_command(*common, "--workers", "3", "--output",
+                              str(tmp_path / "three.squareone"))
+    assert one.returncode == 0, one.stderr
+    assert three.returncode == 0, three.stderr
+    assert three.stdout.replace("three", "one") == one.stdout  # every line rank 0 printed
+    single = sq.Model.load(tmp_path / "one.squareone")
+    parallel = sq.Model.load(tmp_path / "three.squareone")
+    assert parallel.dtype == np.float64
+    np.testing.assert_allclose(parallel.parameter_vector.values,
+                               single.parameter_vector.values, rtol=0, atol=1e-10)
+
+
 def test_cli_error_on_the_workers_is_one_line_and_exit_1(tmp_path):
     require_extra("mpi4py", "mpi")
     result = squareone_command("train", "--workers", "2", "--dataset", "fashion-mnist",

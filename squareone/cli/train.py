@@ -68,6 +68,8 @@ def add_parser(commands) -> None:
                       help="do not plot the training curves")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="print only the final result lines")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                       help="the model's float type (default: float32)")
     train.add_argument("--workers", type=positive_int, default=1, metavar="N",
                        help="train on N MPI processes, each on its share of every batch, "
                             "with the same result (needs pip install squareone[mpi])")
@@ -76,7 +78,8 @@ def add_parser(commands) -> None:
 
 def build_model(n_inputs: int, n_outputs: int, *, hidden: Sequence[int], activation: str = "relu",
                 dropout: float = 0.0, l2: float = 0.0, weight_init: str | float = "he",
-                regression: bool = False, optimizer=None, seed: int | None = None) -> sq.Model:
+                regression: bool = False, optimizer=None, seed: int | None = None,
+                dtype: str = "float32") -> sq.Model:
     """Build and finalize a multilayer perceptron.
 
     ``Dense - activation [- Dropout]`` for every hidden layer, then ``Dense - Softmax`` with
@@ -103,12 +106,14 @@ def build_model(n_inputs: int, n_outputs: int, *, hidden: Sequence[int], activat
     seed : int, optional
         The Dense and Dropout layers get the seeds ``seed``, ``seed + 1``, ... in order, so a
         run can be repeated exactly.
+    dtype : {"float32", "float64"}
+        The model's float type.
 
     Returns
     -------
     squareone.Model
     """
-    model = sq.Model()
+    model = sq.Model(dtype=dtype)
     seeds = iter(range(seed, seed + 2 * len(hidden) + 1)) if seed is not None else None
 
     def next_seed() -> int | None:
@@ -192,7 +197,7 @@ def _train(args: argparse.Namespace, preset: Preset) -> int:
         X.shape[1], n_outputs, hidden=args.hidden or preset.hidden,
         activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
         weight_init=preset.weight_init, regression=data.regression,
-        optimizer=_optimizer(args, preset), seed=args.seed)
+        optimizer=_optimizer(args, preset), seed=args.seed, dtype=args.dtype)
     trainer = model
     if args.workers > 1:  # every worker loads the data; rank 0 alone prints, plots and saves
         from squareone.distributed import DataParallel
