@@ -79,6 +79,17 @@ resumed = DataParallel(sq.Model.load(checkpoint))
 record("resumed", resumed, resumed.train(X, y, **dict(OPTIONS, epochs=1)))
 resumed.save(f"{out}/saved.squareone")
 
+# Dropout: the first mask value each rank's layer would draw.
+dropout_model = sq.Model()
+for layer in (sq.Dense(4, 4, seed=0), sq.Dropout(0.5, seed=3), sq.Dense(4, 2, seed=1),
+              sq.Softmax()):
+    dropout_model.add(layer)
+dropout_model.set(loss=sq.CategoricalCrossentropy(), optimizer=sq.SGD())
+dropout_model.finalize()
+DataParallel(dropout_model)
+with open(f"{out}/dropout-{parallel.rank}.txt", "w") as file:
+    file.write(repr(dropout_model.layers[1]._rng.random()))
+
 # A rank whose optimizer state differs from rank 0's: every rank raises the same error.
 model = sq.Model.load(checkpoint) if parallel.rank == 0 else build()
 try:
@@ -197,3 +208,10 @@ def test_a_rank_with_another_optimizer_state_is_refused(run):
     messages = {(out / f"mismatch-{rank}.txt").read_text() for rank in range(ranks)}
     assert len(messages) == 1, messages  # the same error on every rank
     assert f"{ranks - 1} rank(s) start from another optimizer state" in messages.pop()
+
+
+def test_dropout_masks_differ_between_ranks(run):
+    ranks, out = run
+    draws = [float((out / f"dropout-{rank}.txt").read_text()) for rank in range(ranks)]
+    assert draws[0] == np.random.default_rng(3).random()  # rank 0 keeps the layer's stream
+    assert len(set(draws)) == ranks  # no two ranks drop the same units
