@@ -78,7 +78,9 @@ class DataParallel:
 
     def __init__(self, model, comm=None) -> None:
         MPI = mpi()
-        model._require_finalized("DataParallel")
+        if not getattr(model, "finalized", False):
+            raise RuntimeError(f"DataParallel needs a finalized squareone Model, got {model!r}: "
+                               "call model.finalize() first")
         self.model = model
         self.comm = MPI.COMM_WORLD if comm is None else comm
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
@@ -87,8 +89,7 @@ class DataParallel:
         vector = model.parameter_vector
         # The step's gradients and its three sums (loss, hits, values compared) travel together.
         self._step_buffer = np.empty(vector.gradients.size + 3, dtype=vector.gradients.dtype)
-        self.comm.Bcast(vector.values, root=0)
-        self._copy_optimizer_state()
+        self._start_from_rank_0()
         if self.size > 1:
             for layer in model.layers:  # rank 0 keeps its stream: one rank is one process
                 if isinstance(layer, Dropout) and self.rank > 0:
@@ -178,25 +179,31 @@ class DataParallel:
 
     # --- starting identical ------------------------------------------------------------------
 
-    def _copy_optimizer_state(self) -> None:
-        """Give every rank rank 0's optimizer state (a loaded checkpoint, mid-training)."""
-        optimizer = self.model.optimizer
-        if optimizer is None:
-            return
-        entry = optimizer.state_for(self.model.parameter_vector.values)
-        names = sorted(name for name in entry if name not in ("param", "scratch"))
-        local = np.array([optimizer.iterations, zlib.crc32(" ".join(names).encode())],
-                         dtype=np.int64)
+    def _start_from_rank_0(self) -> None:
+        """Give every rank rank 0's parameters and optimizer state (e.g. a loaded checkpoint).
+
+        First every rank checks, collectively, that its model has the same number and type of
+        parameters and its optimizer the same step count and buffers as rank 0's, so that a
+        mismatch raises the same error on every rank instead of a failed broadcast.
+        """
+        values, optimizer = self.model.parameter_vector.values, self.model.optimizer
+        state = optimizer.state_for(values) if optimizer is not None else {}
+        names = sorted(name for name in state if name not in ("param", "scratch"))
+        local = np.array([values.size, values.itemsize,
+                          optimizer.iterations if optimizer is not None else -1,
+                          zlib.crc32(" ".join(names).encode())], dtype=np.int64)
         root = local.copy()
         self.comm.Bcast(root, root=0)
         differs = np.array([int(not np.array_equal(local, root))], dtype=np.int64)
         self.comm.Allreduce(self._in_place, differs, op=self._sum)
         if differs[0]:
-            raise ValueError(f"{int(differs[0])} rank(s) start from another optimizer state "
-                             "than rank 0 (its step count or buffers differ): build the model "
-                             "the same way on every rank, or load the same checkpoint")
+            raise ValueError(f"{int(differs[0])} rank(s) start from another model than rank 0 "
+                             "(the parameter count or dtype, the optimizer's step count or its "
+                             "buffers differ): build the model the same way on every rank, or "
+                             "load the same checkpoint")
+        self.comm.Bcast(values, root=0)
         for name in names:
-            self.comm.Bcast(entry[name], root=0)
+            self.comm.Bcast(state[name], root=0)
 
 
 def _abort_job_on_uncaught_error(comm) -> None:

@@ -91,12 +91,15 @@ with open(f"{out}/dropout-{parallel.rank}.txt", "w") as file:
     file.write(repr(dropout_model.layers[1]._rng.random()))
 
 # A rank whose optimizer state differs from rank 0's: every rank raises the same error.
-model = sq.Model.load(checkpoint) if parallel.rank == 0 else build()
-try:
-    DataParallel(model)
-except ValueError as error:
-    with open(f"{out}/mismatch-{parallel.rank}.txt", "w") as file:
-        file.write(str(error))
+# So does one whose network has another size, and a model that is not finalized.
+for name, model in (("mismatch", sq.Model.load(checkpoint) if parallel.rank == 0 else build()),
+                    ("architecture", build(hidden=64 if parallel.rank == 0 else 32)),
+                    ("unfinalized", sq.Model())):
+    try:
+        DataParallel(model)
+    except (ValueError, RuntimeError) as error:
+        with open(f"{out}/{name}-{parallel.rank}.txt", "w") as file:
+            file.write(f"{type(error).__name__}: {error}")
 """
 
 
@@ -200,14 +203,23 @@ def test_resuming_from_a_checkpoint(run, tmp_path):
                                atol=1e-10)
 
 
-def test_a_rank_with_another_optimizer_state_is_refused(run):
+@pytest.mark.parametrize("name", ["mismatch", "architecture"])
+def test_a_rank_with_another_model_is_refused_on_every_rank(run, name):
     ranks, out = run
     if ranks == 1:
-        assert not list(out.glob("mismatch-*"))
+        assert not list(out.glob(f"{name}-*"))
         return
-    messages = {(out / f"mismatch-{rank}.txt").read_text() for rank in range(ranks)}
+    messages = {(out / f"{name}-{rank}.txt").read_text() for rank in range(ranks)}
     assert len(messages) == 1, messages  # the same error on every rank
-    assert f"{ranks - 1} rank(s) start from another optimizer state" in messages.pop()
+    assert (f"ValueError: {ranks - 1} rank(s) start from another model than rank 0"
+            in messages.pop())
+
+
+def test_an_unfinalized_model_is_refused(run):
+    ranks, out = run
+    for rank in range(ranks):
+        message = (out / f"unfinalized-{rank}.txt").read_text()
+        assert message.startswith("RuntimeError: DataParallel needs a finalized squareone Model")
 
 
 def test_dropout_masks_differ_between_ranks(run):

@@ -28,10 +28,11 @@ class OneProcess:
         return start, stop
 
     def reduce_step(self, gradients: np.ndarray, sums: tuple, rows: int, batch_rows: int):
-        """Turn this process's gradients of ``rows`` samples into those of the whole batch.
+        """Make ``gradients`` (in place) and ``sums`` those of the whole batch.
 
-        ``sums`` (loss sum, hits, compared) become the whole batch's; both in place or
-        returned. One process holds the whole batch already.
+        ``gradients`` come from this process's ``rows`` of the ``batch_rows`` samples, and
+        ``sums`` are its loss sum, hits and values compared; returns the whole batch's sums.
+        One process already has the whole batch: nothing to do.
         """
         return sums
 
