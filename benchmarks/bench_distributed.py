@@ -142,7 +142,9 @@ def model_table(parts: dict, rank_counts=(1, 2, 4, 8, 16, 32, 64)) -> str:
 
 
 def launch(ranks: int, epochs: int, data_dir: str) -> dict:
-    mpiexec = Path(sys.executable).parent / "mpiexec"
+    from squareone.distributed import find_mpiexec
+
+    mpiexec = find_mpiexec()
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")

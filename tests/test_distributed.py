@@ -109,7 +109,9 @@ def mpiexec(ranks: int, *command: str, timeout: float = MPI_TIMEOUT_S, **variabl
     ``variables`` are added to the environment.
     """
     require_extra("mpi4py", "mpi")
-    launcher = Path(sys.executable).parent / "mpiexec"
+    from squareone.distributed import find_mpiexec
+
+    launcher = find_mpiexec()  # the one beside this Python (the venv's), else on PATH
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
                PYTHONPATH=str(ROOT), **variables)
