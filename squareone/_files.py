@@ -250,7 +250,7 @@ def open_regular_file(path: PathLike, what: str = "file") -> BinaryIO:
     ValueError
         If ``path`` is a device, FIFO or socket (reading one could wait or never end).
     """
-    a_what = f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"  # "an image file", "a model file"
+    a_what = f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"  # "an image file"
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait until someone writes to it.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:

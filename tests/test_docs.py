@@ -651,3 +651,57 @@ def test_fewer_passes_bias_sums_and_finite_check(rng):
             assert not f["finite_by_row_sums"](X_bad)
     huge = np.full((2, 3), np.finfo(np.float64).max)  # finite, but its sums overflow:
     assert not f["finite_by_row_sums"](huge)  # why squareone then runs the exact test
+
+
+# --- training on many processes -----------------------------------------------------------------
+
+
+@checks("data-parallelism")
+def test_data_parallelism(rng):
+    from types import SimpleNamespace
+
+    from squareone import Model
+    from squareone.distributed import DataParallel
+
+    f = formulas("data-parallelism")
+    for n, N in ((128, 3), (104, 3), (2, 3), (7, 2), (1, 1)):
+        bounds = f["shard_bounds"](n, N)
+        assert [DataParallel.share(SimpleNamespace(rank=r, size=N), 0, n)
+                for r in range(N)] == bounds
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        assert max(b - a for a, b in bounds) - min(b - a for a, b in bounds) <= 1
+
+    model = Model(dtype="float64")
+    model.add(Dense(4, 5, seed=0, weight_regularizer_l2=0.1, bias_regularizer_l1=0.05))
+    model.add(ReLU())
+    model.add(Dense(5, 3, seed=1))
+    model.add(Softmax())
+    model.set(loss=CategoricalCrossentropy())
+    model.finalize()
+    X, y = rng.normal(size=(7, 4)), rng.integers(0, 3, size=7)
+    vector = model.parameter_vector
+
+    def gradient(rows):
+        model.backward(model.forward(X[rows], training=True), y[rows])
+        return vector.gradients.copy()
+
+    def mean_loss(theta):
+        vector.values[...] = theta
+        return model.loss.forward(model.forward(X), y).mean() + model.regularization_loss()
+
+    full = gradient(slice(None))
+    bounds = f["shard_bounds"](7, 3)  # 2, 2 and 3 rows
+    shards = [gradient(slice(a, b)) for a, b in bounds]
+    sizes = [b - a for a, b in bounds]
+    np.testing.assert_allclose(f["combine"](shards, sizes), full, **SAME)
+    theta = vector.values.copy()
+    np.testing.assert_allclose(full, numerical_gradient(mean_loss, theta), **FD)
+    assert np.abs(np.mean(shards, axis=0) - full).max() > 1e-3  # the plain average is wrong
+
+    for N in (1, 2, 3, 5):
+        vectors = [rng.normal(size=30) for _ in range(N)]  # 30 values: N equal chunks
+        results, sent = f["ring_allreduce"](vectors)
+        for result in results:
+            np.testing.assert_allclose(result, np.sum(vectors, axis=0), **SAME)
+        assert sent == [2 * (N - 1) * 30 // N] * N

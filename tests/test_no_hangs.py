@@ -316,11 +316,11 @@ PRESSES = {
     "step-3:first-of-epoch-2": (lambda: sq.Model, "backward", (3,), False, 3, True),
     "step-6:last-of-run": (lambda: sq.Model, "backward", (6,), False, 6, True),
     "two-presses:steps-3-and-4": (lambda: sq.Model, "backward", (3, 4), False, 3, True),
-    "validation:epoch-1": (lambda: sq.Model, "_evaluate_checked", (1,), False, 2, True),
-    "validation:epoch-2": (lambda: sq.Model, "_evaluate_checked", (2,), False, 4, True),
-    "validation:last-epoch": (lambda: sq.Model, "_evaluate_checked", (3,), False, 6, True),
+    "validation:epoch-1": (lambda: sq.Model, "_evaluation_sums", (1,), False, 2, True),
+    "validation:epoch-2": (lambda: sq.Model, "_evaluation_sums", (2,), False, 4, True),
+    "validation:last-epoch": (lambda: sq.Model, "_evaluation_sums", (3,), False, 6, True),
     "between-epochs:progress-bar": (_tqdm_class, "update", (1,), False, 2, True),
-    "after-training:evaluation": (lambda: sq.Model, "_evaluate_checked", (4,), False, 6, True),
+    "after-training:evaluation": (lambda: sq.Model, "_evaluation_sums", (4,), False, 6, True),
     "after-training:saving": (lambda: sq.Model, "save", (1,), False, 6, True),
     "after-training:plotting": (lambda: sq.plots, "plot_history", (1,), False, 6, True),
 }
@@ -351,7 +351,7 @@ def test_ctrl_c_in_the_command_line_stops_within_one_step(tmp_path, monkeypatch,
 
 # where in model.train: (owner, attribute, call; epochs complete in the History)
 API_PRESSES = {
-    "validation:epoch-2": (lambda: sq.Model, "_evaluate_checked", 2, 2),
+    "validation:epoch-2": (lambda: sq.Model, "_evaluation_sums", 2, 2),
     "checkpoint:epoch-1": (lambda: sq.Model, "save", 1, 1),
     "summary-line:epoch-1": (lambda: sys.modules["squareone.model.training"], "summary_line",
                              1, 1),

@@ -105,6 +105,7 @@ def _run(argv: list[str], debug: bool) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
+        args.argv = list(argv)  # to start workers with (squareone train --workers)
         status = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows up here, not at exit as a traceback
         return status

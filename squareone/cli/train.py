@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -83,6 +84,11 @@ def add_parser(commands) -> None:
                        "are never replaced)")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="print only the final result lines")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                       help="the model's float type (default: float32)")
+    train.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                       help="train on N MPI processes, each on its share of every batch, "
+                            "with the same result (needs pip install squareone[mpi])")
     train.set_defaults(handler=run)
 
 
@@ -118,12 +124,13 @@ def build_model(n_inputs: int, n_outputs: int, *, hidden: Sequence[int], activat
         The Dense and Dropout layers get the seeds ``seed``, ``seed + 1``, ... in order, so a
         run can be repeated exactly.
     dtype : {"float32", "float64"}
-        The model's dtype.
+        The model's float type.
 
     Returns
     -------
     squareone.Model
     """
+    model = sq.Model(dtype=dtype)
     seeds = iter(range(seed, seed + 2 * len(hidden) + 1)) if seed is not None else None
 
     def next_seed() -> int | None:
@@ -170,6 +177,25 @@ def _shape(model: sq.Model) -> str:
 
 def run(args: argparse.Namespace) -> int:
     preset = PRESETS[args.dataset]
+    if args.workers > 1:
+        from squareone import distributed
+
+        if not distributed.is_worker():  # start the workers, each of which runs this again
+            _check_outputs(args)  # once, before any worker starts
+            return distributed.run_on_workers(args.workers, args.argv)
+        if not _is_root():  # the other workers train silently
+            with open(os.devnull, "w") as silent, contextlib.redirect_stdout(silent):
+                return _train(args, preset)
+    return _train(args, preset)
+
+
+def _is_root() -> bool:
+    from squareone import distributed
+
+    return distributed.mpi().COMM_WORLD.Get_rank() == 0
+
+
+def _train(args: argparse.Namespace, preset: Preset) -> int:
     try:  # start-up: Ctrl-C here stops at once, before anything is trained or written
         _check_outputs(args)
         data = load_data(args.dataset, seed=args.seed, data_dir=args.data_dir,
@@ -183,9 +209,16 @@ def run(args: argparse.Namespace) -> int:
             X.shape[1], n_outputs, hidden=args.hidden or preset.hidden,
             activation=args.activation or preset.activation, dropout=args.dropout, l2=args.l2,
             weight_init=preset.weight_init, regression=data.regression,
-            optimizer=_optimizer(args, preset), seed=args.seed)
+            optimizer=_optimizer(args, preset), seed=args.seed, dtype=args.dtype)
         # Saved with the model, so that evaluate and predict know its data set and class names.
         model.dataset, model.class_names = args.dataset, data.class_names
+        trainer, root = model, True
+        if args.workers > 1:  # every worker loads the data; rank 0 alone prints, plots, saves
+            from squareone.distributed import DataParallel
+
+            trainer = DataParallel(model)
+            root = trainer.is_root
+            args.quiet = args.quiet or not root
         epochs = args.epochs or preset.epochs
         batch_size = args.batch_size or preset.batch_size
         say = printer(args.quiet)
@@ -197,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_INTERRUPTED
 
-    recorder = animation.TrainingRecorder(X, y) if args.animate else None
+    recorder = animation.TrainingRecorder(X, y) if args.animate and root else None
     every = -(-epochs // min(epochs, _ANIMATION_FRAMES))  # a frame every this many epochs
 
     def capture_frame(epoch: int) -> None:
@@ -208,14 +241,14 @@ def run(args: argparse.Namespace) -> int:
     # and the model is still evaluated, saved (unless that would lose a model that learned
     # more) and plotted. Evaluating, saving and plotting take well under a second.
     with interrupt_after_step() as pressed:
-        history = _fit(model, X, y, validation, epochs=epochs, batch_size=batch_size,
+        history = _fit(trainer, X, y, validation, epochs=epochs, batch_size=batch_size,
                        seed=args.seed, quiet=args.quiet, on_epoch=capture_frame)
         if history.interrupted:
             print(f"squareone: training interrupted after {len(history)} complete epoch(s) "
                   f"({model.optimizer.iterations} steps)", file=sys.stderr)
         print_results(model, data)
-        _save_model(model, history, args, say)
-        if args.plot:
+        _save_model(trainer, model, history, args, say)
+        if args.plot and root:
             _plot_curves(history, args.plot, say, args.force)
             if args.dataset in BOUNDARY_DATASETS:
                 _plot_boundary(model, data, Path(args.plot).with_name("boundary.png"), say,
@@ -251,15 +284,16 @@ def _check_outputs(args: argparse.Namespace) -> None:
         _check_animate(args)
 
 
-def _save_model(model: sq.Model, history: sq.History, args: argparse.Namespace,
+def _save_model(trainer, model: sq.Model, history: sq.History, args: argparse.Namespace,
                 say: Callable[[str], None]) -> None:
+    """Save through ``trainer`` (the model, or the DataParallel that saves from rank 0)."""
     if history.interrupted:
         reason = _reason_to_keep(model, args.output)
         if reason:
             print(f"squareone: the model was not saved to {args.output}: {reason}",
                   file=sys.stderr)
             return
-    model.save(args.output, include_optimizer=True, overwrite=True if args.force else None)
+    trainer.save(args.output, include_optimizer=True, overwrite=True if args.force else None)
     say(f"model saved to {args.output}")
 
 
@@ -288,11 +322,12 @@ def _reason_to_keep(model: sq.Model, output: str) -> str | None:
     return None
 
 
-def _fit(model: sq.Model, X, y, validation, *, epochs: int, batch_size: int,
+def _fit(model, X, y, validation, *, epochs: int, batch_size: int,
          seed: int | None, quiet: bool, on_epoch: Callable[[int], None] | None = None
          ) -> sq.History:
     """Train one epoch at a time under a progress bar showing the latest loss and accuracy.
 
+    ``model`` is a Model or a :class:`squareone.distributed.DataParallel` wrapping one.
     ``on_epoch(epoch)`` is called after each complete epoch (``--animate`` captures frames).
 
     Returns the History of the complete epochs, ``interrupted`` after Ctrl-C (the model stops

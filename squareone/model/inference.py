@@ -65,6 +65,11 @@ class InferenceMixin:
         return result
 
     def _evaluate_checked(self, X: np.ndarray, y: np.ndarray, batch_size: int | None) -> dict:
+        loss_sum, correct, compared = self._evaluation_sums(X, y, batch_size)
+        return {"loss": loss_sum / len(X), "accuracy": float(correct / compared)}
+
+    def _evaluation_sums(self, X: np.ndarray, y: np.ndarray, batch_size: int | None):
+        """Return the summed loss, the hits and the values compared, over ``X`` in chunks."""
         if getattr(self.accuracy, "precision", 0) is None:
             self.accuracy.init(y)
         batch_size = batch_size or INFERENCE_BATCH_SIZE
@@ -77,7 +82,7 @@ class InferenceMixin:
                                          batch_y)
             correct += np.count_nonzero(hits)
             compared += hits.size
-        return {"loss": loss_sum / len(X), "accuracy": float(correct / compared)}
+        return loss_sum, correct, compared
 
     def predict(self, X, *, batch_size: int | None = None) -> np.ndarray:
         """Return the last layer's outputs for ``X`` (probabilities for a softmax model).

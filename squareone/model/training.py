@@ -12,11 +12,40 @@ import numpy as np
 from squareone._validation import check_number, check_positive_int
 from squareone.model.history import History, TrainingDivergedError, summary_line
 
-__all__ = ["TrainingMixin", "interrupt_after_step"]
+__all__ = ["TrainingMixin", "OneProcess", "interrupt_after_step"]
+
+
+class OneProcess:
+    """How ``train`` shares its work between processes when it runs in one: it does not.
+
+    ``squareone.distributed.DataParallel`` puts its own object with these three methods on the
+    model (as ``model._parallel``) while it trains, to spread every batch over MPI processes;
+    the training loop itself is the same.
+    """
+
+    def share(self, start: int, stop: int) -> tuple[int, int]:
+        """Return this process's part ``[first, last)`` of the samples ``[start, stop)``."""
+        return start, stop
+
+    def reduce_step(self, gradients: np.ndarray, sums: tuple, rows: int, batch_rows: int):
+        """Make ``gradients`` (in place) and ``sums`` those of the whole batch.
+
+        ``gradients`` come from this process's ``rows`` of the ``batch_rows`` samples, and
+        ``sums`` are its loss sum, hits and values compared; returns the whole batch's sums.
+        One process already has the whole batch: nothing to do.
+        """
+        return sums
+
+    def reduce_sums(self, sums: tuple) -> tuple:
+        """Return the sums of ``sums`` over all processes (validation metrics)."""
+        return sums
 
 
 class TrainingMixin:
     """``train`` and its single step (used by Model)."""
+
+    #: Replaced on the model by squareone.distributed while it trains on many processes.
+    _parallel = OneProcess()
 
     def train(self, X, y, *, epochs: int = 1, batch_size: int | None = None,
               validation_data: tuple | None = None, validation_split: float | None = None,
@@ -115,13 +144,15 @@ class TrainingMixin:
                 loss_sum = correct = compared = 0.0
                 for step in _progress(range(steps), verbose, f"epoch {epoch}/{epochs}"):
                     start = step * batch_size
+                    stop = min(start + batch_size, n_samples)
+                    first, last = self._parallel.share(start, stop)  # all rows in one process
                     if order is None:
-                        batch_X, batch_y = X[start:start + batch_size], y[start:start + batch_size]
+                        batch_X, batch_y = X[first:last], y[first:last]
                     else:
-                        index = order[start:start + batch_size]
+                        index = order[first:last]
                         batch_X, batch_y = X[index], y[index]
                     batch_loss, batch_correct, batch_compared = self._train_step(
-                        batch_X, batch_y, epoch, step + 1)
+                        batch_X, batch_y, epoch, step + 1, stop - start)
                     loss_sum += batch_loss
                     correct += batch_correct
                     compared += batch_compared
@@ -140,8 +171,11 @@ class TrainingMixin:
                                accuracy=float(correct / compared),
                                learning_rate=self.optimizer.current_learning_rate)
                 if X_val is not None:
-                    val = self._evaluate_checked(X_val, y_val, batch_size)
-                    history.append(val_loss=val["loss"], val_accuracy=val["accuracy"])
+                    first, last = self._parallel.share(0, len(X_val))
+                    val_loss, val_correct, val_compared = self._parallel.reduce_sums(
+                        self._evaluation_sums(X_val[first:last], y_val[first:last], batch_size))
+                    history.append(val_loss=val_loss / len(X_val),
+                                   val_accuracy=float(val_correct / val_compared))
                 if checkpoint is not None:
                     self.save(checkpoint, include_optimizer=True)
                 if verbose and (epoch % print_every == 0 or epoch == epochs or epoch == 1):
@@ -151,22 +185,31 @@ class TrainingMixin:
         del self._snapshot
         return history
 
-    def _train_step(self, X: np.ndarray, y: np.ndarray, epoch: int, step: int):
-        """One forward pass, backward pass and optimizer update; return loss and hits."""
+    def _train_step(self, X: np.ndarray, y: np.ndarray, epoch: int, step: int,
+                    batch_rows: int | None = None):
+        """One forward pass, backward pass and optimizer update; return loss and hits.
+
+        ``X`` holds ``batch_rows`` samples, or this process's part of them when training is
+        spread over processes; the gradients are then reduced to the whole batch's before the
+        update, and the loss is checked after that, so every process stops at the same step.
+        """
         output = self.forward(X, training=True)
         batch_loss = float(self.loss.forward(output, y).sum())
+        hits = self.accuracy.compare(self.output_layer_activation.predictions(output), y)
+        self.backward(output, y)
+        batch_loss, correct, compared = self._parallel.reduce_step(
+            self.parameter_vector.gradients, (batch_loss, int(np.count_nonzero(hits)), hits.size),
+            len(X), len(X) if batch_rows is None else batch_rows)
         if not math.isfinite(batch_loss):
             np.copyto(self.parameter_vector.values, self._snapshot)
             raise TrainingDivergedError(
                 f"the loss became {batch_loss} at epoch {epoch}, step {step}; training stopped "
                 f"and the parameters were restored to those at the start of epoch {epoch}. Try "
                 "a smaller learning rate, or check the data for extreme values")
-        hits = self.accuracy.compare(self.output_layer_activation.predictions(output), y)
-        self.backward(output, y)
         self.optimizer.pre_update_params()
         self.optimizer.update_params(self.parameter_vector)
         self.optimizer.post_update_params()
-        return batch_loss, int(np.count_nonzero(hits)), hits.size
+        return batch_loss, correct, compared
 
 
 def _progress(steps, verbose: int, description: str):
