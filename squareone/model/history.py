@@ -62,7 +62,6 @@ def summary_line(history: History, book: bool = False) -> str:
     return line
 
 
-
 def validation_line(accuracy: float, loss: float) -> str:
     """The book's line on validation data, printed in book mode by ``train`` and ``evaluate``."""
     return f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}"
