@@ -18,12 +18,24 @@ from __future__ import annotations
 import numpy as np
 
 _book_stream: np.random.RandomState | None = None
+#: The weight initialisation of a ``Dense`` created without ``weight_init``.
+_default_weight_init: str | float = "nnfs"
 
 
-def use_book_stream(seed: int | None) -> None:
-    """Switch to the book's shared stream seeded with ``seed`` (``None`` switches it off)."""
-    global _book_stream
+def use_book_stream(seed: int | None, weight_init: str | float = "nnfs") -> None:
+    """Switch to the book's shared stream seeded with ``seed`` (``None`` switches it off).
+
+    ``weight_init`` becomes the default of ``Dense`` while the stream is on (the book's
+    Chapter 17 starts from ``0.1 * randn``).
+    """
+    global _book_stream, _default_weight_init
     _book_stream = None if seed is None else np.random.RandomState(seed)
+    _default_weight_init = "nnfs" if seed is None else weight_init
+
+
+def default_weight_init() -> str | float:
+    """Return the weight initialisation of a ``Dense`` created without ``weight_init``."""
+    return _default_weight_init
 
 
 def book_stream_active() -> bool:

@@ -24,12 +24,53 @@ def _ones_row(like: np.ndarray) -> np.ndarray:
     return np.asarray(_numpy_ones_row(len(like), like.dtype), like=like)
 
 
+def _blas_column_sums(dvalues: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Write the column sums of ``dvalues`` into ``out`` (shape (1, n_columns)).
+
+    As a product with a row of ones: BLAS does it several times faster than
+    ``np.sum(dvalues, axis=0)`` for these shapes.
+    """
+    return np.dot(_ones_row(dvalues), dvalues, out=out)
+
+
+def _book_product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``np.dot`` as ``nnfs.init()`` replaces it: computed in float64, rounded to a's dtype.
+
+    The book's printed numbers come from this product (float32 BLAS sums in an order that
+    depends on the machine); squareone uses it only in book mode.
+    """
+    product = np.dot(a.astype(np.float64), b.astype(np.float64))
+    if out is None:
+        return product.astype(a.dtype)
+    np.copyto(out, product, casting="same_kind")
+    return out
+
+
+def _book_column_sums(dvalues: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The book's bias gradient, ``np.sum(dvalues, axis=0, keepdims=True)``, into ``out``.
+
+    Its terms nearly cancel, so the summation order shows in the printed digits.
+    """
+    np.sum(dvalues, axis=0, keepdims=True, out=out)
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _numpy_ones_row(length: int, dtype: np.dtype) -> np.ndarray:
     """A read-only (1, length) row of ones, kept for the few batch sizes a run uses."""
     ones = np.ones((1, length), dtype=dtype)
     ones.flags.writeable = False
     return ones
+
+
+def check_weight_init(weight_init: str | float) -> str | float:
+    """Return ``weight_init`` if it names an initialisation or is a positive scale, else raise."""
+    if isinstance(weight_init, str):
+        if weight_init not in WEIGHT_INITS:
+            raise ValueError(f"weight_init must be one of {WEIGHT_INITS} or a positive float, "
+                             f"got {weight_init!r}")
+        return weight_init
+    return check_number(weight_init, "weight_init", low=0.0, low_inclusive=False)
 
 
 class Layer:
@@ -93,9 +134,10 @@ class Dense(Layer):
         :math:`\lambda\sum w^2` on the weights.
     bias_regularizer_l1, bias_regularizer_l2 : float, default 0
         The same penalties on the biases.
-    weight_init : {"nnfs", "he", "glorot", "uniform"} or float, default "nnfs"
-        ``"nnfs"`` is the book's ``0.01 * randn`` (the default without ``weight_bounds``); a
-        float ``s`` gives ``s * randn`` (the book uses 0.1 for regression); ``"he"`` is
+    weight_init : {"nnfs", "he", "glorot", "uniform"} or float, optional
+        ``"nnfs"`` (the default without ``weight_bounds``) is the book's ``0.01 * randn``; a
+        float ``s`` gives ``s * randn`` (the book's Chapter 17 uses 0.1 for regression, which
+        ``squareone.nnfs.init(weight_init=0.1)`` makes the default); ``"he"`` is
         ``randn * sqrt(2 / n_inputs)`` (for ReLU);
         ``"glorot"`` is uniform in :math:`\pm\sqrt{6 / (n_{in} + n_{out})}`; ``"uniform"`` is
         uniform in :math:`\pm 1/\sqrt{n_{in}}` (PyTorch's default bounds).
@@ -119,6 +161,13 @@ class Dense(Layer):
     needs_input_gradient : bool
         ``False`` skips computing ``dinputs`` (the model sets it for its first layer, whose
         input gradient nothing uses: it saves one matrix product per step).
+
+    Notes
+    -----
+    A layer created while :func:`squareone.nnfs.init` is in effect computes its products
+    (``output``, ``dweights``, ``dinputs``) in float64 rounded to its dtype, and ``dbiases``
+    with ``np.sum``, exactly as the book's code does under ``nnfs.init()``, so it prints the
+    book's digits. Other layers use the faster float32 BLAS arithmetic.
     """
 
     parameter_names = ("weights", "biases")
@@ -139,7 +188,7 @@ class Dense(Layer):
         self.activation = activation
         self.weight_bounds = None if weight_bounds is None else _bounds(weight_bounds)
         if weight_init is None:
-            weight_init = "nnfs" if weight_bounds is None else None
+            weight_init = _random.default_weight_init() if weight_bounds is None else None
         elif weight_bounds is not None:
             raise ValueError(f"pass weight_init or weight_bounds, not both; got "
                              f"weight_init={weight_init!r} and weight_bounds={weight_bounds!r}")
@@ -147,18 +196,15 @@ class Dense(Layer):
         self.weight_regularizer_l2 = check_number(weight_regularizer_l2, "weight_regularizer_l2")
         self.bias_regularizer_l1 = check_number(bias_regularizer_l1, "bias_regularizer_l1")
         self.bias_regularizer_l2 = check_number(bias_regularizer_l2, "bias_regularizer_l2")
-        if isinstance(weight_init, str) or weight_init is None:
-            if weight_init not in (*WEIGHT_INITS, None):
-                raise ValueError(f"weight_init must be one of {WEIGHT_INITS} or a positive "
-                                 f"float, got {weight_init!r}")
-        else:
-            weight_init = check_number(weight_init, "weight_init", low=0.0, low_inclusive=False)
-        self.weight_init = weight_init
+        self.weight_init = None if weight_init is None else check_weight_init(weight_init)
         self.seed = seed
         self.explicit_dtype = dtype is not None
         self.dtype = as_float_dtype("float32" if dtype is None else dtype)
         self.needs_input_gradient = True
         self.output = self.dinputs = None
+        if _random.book_stream_active():
+            # Chosen once: the fast path below keeps its plain np.dot (the class attributes).
+            self._product, self._column_sums = _book_product, _book_column_sums
         self.inferred_inputs = False
         # The generator is chosen now, as for a layer created with its sizes; a layer whose
         # input size is inferred draws from it when build() learns that size.
@@ -201,6 +247,27 @@ class Dense(Layer):
                 "model.finalize(input_size=...)")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    _product = staticmethod(np.dot)
+    _column_sums = staticmethod(_blas_column_sums)
+
+    def get_parameters(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(weights, biases)``, the arrays themselves (the book's method)."""
+        return self.weights, self.biases
+
+    def set_parameters(self, weights, biases) -> None:
+        """Copy ``weights`` and ``biases`` into the layer, checking their shapes.
+
+        Copied into the existing arrays (not rebound, as the book does), so a model's flat
+        parameter vector and its optimizer state stay attached.
+        """
+        for name, value in (("weights", weights), ("biases", biases)):
+            target = getattr(self, name)
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"{name} for Dense({self.n_inputs}, {self.n_neurons}) must "
+                                 f"have shape {target.shape}, got {value.shape}")
+            np.copyto(target, value, casting="same_kind")
+
     def _initial_weights(self, rng) -> np.ndarray:
         shape = (self.n_inputs, self.n_neurons)
         if self.weight_bounds is not None:
@@ -234,7 +301,7 @@ class Dense(Layer):
         if inputs.dtype != self.dtype:
             inputs = inputs.astype(self.dtype)
         self.inputs = inputs
-        self.output = np.dot(inputs, self.weights)
+        self.output = self._product(inputs, self.weights)
         self.output += self.biases
         if self.activation is not None:
             self.output = self.activation.forward(self.output, training)
@@ -254,12 +321,11 @@ class Dense(Layer):
             dvalues = dvalues.astype(self.dtype)
         # dL/dW = inputs^T . dvalues and dL/db = column sums; written into the existing
         # buffers so that no large array is allocated (and returned to the OS) every step.
-        np.dot(self.inputs.T, dvalues, out=self.dweights)
-        # Column sums as a product with a row of ones: BLAS does it several times faster than
-        # np.sum(dvalues, axis=0) for these shapes.
-        np.dot(_ones_row(dvalues), dvalues, out=self.dbiases)
+        self._product(self.inputs.T, dvalues, out=self.dweights)
+        self._column_sums(dvalues, out=self.dbiases)
         self._add_regularization_gradients()
-        self.dinputs = np.dot(dvalues, self.weights.T) if self.needs_input_gradient else None
+        self.dinputs = (self._product(dvalues, self.weights.T) if self.needs_input_gradient
+                        else None)
         return self.dinputs
 
     def predictions(self, outputs: np.ndarray) -> np.ndarray:
@@ -374,11 +440,19 @@ class Dropout(Layer):
         self.rate = check_number(rate, "rate", low=0.0, high=1.0)
         self.seed = seed
         self._rng = _random.random_source(seed)
+        self.drops_by_default = _random.book_stream_active()
         self.binary_mask = None
         self.output = self.dinputs = None
 
-    def forward(self, inputs: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, training: bool | None = None) -> np.ndarray:
+        """Drop inputs when ``training``; otherwise return them unchanged.
+
+        Without ``training``, a layer created after :func:`squareone.nnfs.init` drops, as the
+        book's Chapter 15 calls ``forward(inputs)`` while training; any other layer does not.
+        """
         self.inputs = inputs
+        if training is None:
+            training = self.drops_by_default
         if not training or self.rate == 0.0:
             self.binary_mask = None
             self.output = inputs

@@ -42,14 +42,19 @@ class Loss:
                              f"{n_outputs} output(s), got shape {y.shape}")
         return y
 
-    def calculate(self, output: np.ndarray, y) -> float:
-        """Return the mean loss of ``output`` against targets ``y`` (checked first)."""
+    def calculate(self, output: np.ndarray, y) -> np.floating:
+        """Return the mean loss of ``output`` against targets ``y`` (checked first).
+
+        The mean is ``np.mean`` of the per-sample losses, as in the book, and comes back as a
+        NumPy scalar of the output's dtype: a float32 model's loss prints as the book's
+        ``1.0986104``, not as the 17 digits of a Python float.
+        """
         output = np.asarray(output)
         y = self.prepare_targets(y, output.shape[-1], output.dtype)
         if len(y) != len(output):
             raise ValueError(f"output and y must hold the same number of samples, got "
                              f"{len(output)} and {len(y)}")
-        return float(np.mean(self.forward(output, y)))
+        return np.mean(self.forward(output, y))
 
     def regularization_loss(self, layer) -> float:
         """Return ``layer``'s L1/L2 penalty (the book's ``Loss.regularization_loss``)."""
@@ -174,15 +179,21 @@ class SoftmaxCategoricalCrossentropy(CategoricalCrossentropy):
     ``Model.finalize`` uses it whenever a Softmax output meets CategoricalCrossentropy.
     """
 
-    def forward(self, inputs: np.ndarray, y_true: np.ndarray) -> float:
+    def __init__(self) -> None:
+        # The book's parts, under the book's names: its scripts call
+        # ``loss_activation.loss.regularization_loss(layer)``.
+        self.activation = Softmax()
+        self.loss = CategoricalCrossentropy()
+
+    def forward(self, inputs: np.ndarray, y_true: np.ndarray) -> np.floating:
         """Apply softmax to ``inputs`` (kept as ``.output``) and return the mean loss.
 
         As the book's ``Activation_Softmax_Loss_CategoricalCrossentropy.forward``, this returns
-        the mean over samples (the other losses' ``forward`` returns one loss per sample).
+        the mean over samples (the other losses' ``forward`` returns one loss per sample), as
+        a NumPy scalar of the inputs' dtype.
         """
-        self.activation = Softmax()
         self.output = self.activation.forward(inputs)
-        return float(np.mean(super().forward(self.output, y_true)))
+        return np.mean(super().forward(self.output, y_true))
 
     def backward(self, dvalues: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         samples = len(dvalues)

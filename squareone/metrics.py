@@ -36,12 +36,30 @@ class Accuracy:
 
 
 class CategoricalAccuracy(Accuracy):
-    """Fraction of samples whose predicted class is the true class (ids or one-hot rows)."""
+    """Fraction of samples whose predicted class is the true class (ids or one-hot rows).
+
+    Parameters
+    ----------
+    binary : bool, default False
+        The book's ``Accuracy_Categorical(binary=True)``: compare 0/1 predictions with 0/1
+        targets value by value (a sigmoid output), as :class:`BinaryAccuracy` does, instead
+        of reading 2-D targets as one-hot rows.
+    """
+
+    def __init__(self, *, binary: bool = False) -> None:
+        if not isinstance(binary, (bool, np.bool_)):
+            raise TypeError(f"binary must be True or False, got {binary!r}")
+        self.binary = bool(binary)
 
     def compare(self, predictions: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.binary:
+            return predictions == y.reshape(predictions.shape)
         if y.ndim == 2:
             y = np.argmax(y, axis=1)
         return predictions == y
+
+    def config(self) -> dict:
+        return {"binary": True} if self.binary else {}
 
 
 class BinaryAccuracy(Accuracy):

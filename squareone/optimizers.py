@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from squareone import _random
 from squareone._validation import check_number
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam"]
@@ -37,7 +38,9 @@ class Optimizer:
     def pre_update_params(self) -> None:
         """Apply learning-rate decay for the coming step."""
         if self.decay:
-            self.current_learning_rate = self.learning_rate / (1.0 + self.decay * self.iterations)
+            # The book's order of operations, so the printed rate matches its last digit.
+            self.current_learning_rate = self.learning_rate * (
+                1.0 / (1.0 + self.decay * self.iterations))
 
     def update_params(self, layer) -> None:
         """Update every ``(parameter, gradient)`` pair of ``layer`` in place."""
@@ -171,15 +174,30 @@ class Adam(Optimizer):
 
     with :math:`t` the step number starting at 1. The state is stored as
     :math:`m/(1-\beta_1)` and :math:`c/(1-\beta_2)` (see ``update``): the same algorithm in
-    fewer passes over memory.
+    fewer passes over memory. With ``book_arithmetic=True`` (the default of an Adam created
+    after :func:`squareone.nnfs.init`) it computes the book's expressions in the book's
+    order instead, and keeps :math:`m` and :math:`c` themselves, so that the book's training
+    runs are retraced to the last digit.
     """
 
     def __init__(self, learning_rate: float = 0.001, decay: float = 0.0, epsilon: float = 1e-7,
-                 beta_1: float = 0.9, beta_2: float = 0.999) -> None:
+                 beta_1: float = 0.9, beta_2: float = 0.999, *,
+                 book_arithmetic: bool | None = None) -> None:
         super().__init__(learning_rate, decay)
         self.epsilon = check_number(epsilon, "epsilon", low_inclusive=False)
         self.beta_1 = check_number(beta_1, "beta_1", high=1.0)
         self.beta_2 = check_number(beta_2, "beta_2", high=1.0)
+        if book_arithmetic is None:
+            book_arithmetic = _random.book_stream_active()
+        if not isinstance(book_arithmetic, (bool, np.bool_)):
+            raise TypeError(f"book_arithmetic must be True, False or None, got "
+                            f"{book_arithmetic!r}")
+        #: The book's formulas in the book's order (see ``book_update``), chosen once: an
+        #: Adam created after ``squareone.nnfs.init()`` retraces the book's runs digit by
+        #: digit. Its state holds m and c themselves, so a saved model keeps this setting.
+        self.book_arithmetic = bool(book_arithmetic)
+        if self.book_arithmetic:
+            self.update = self.book_update
 
     def update(self, param, grad, state) -> None:
         momentums, cache, scratch = self.buffers(state, param, "momentums", "cache", "scratch")
@@ -205,6 +223,20 @@ class Adam(Optimizer):
         scratch *= -self.current_learning_rate * (1 - beta_1) / ((1 - beta_1 ** step) * k)
         param += scratch
 
+    def book_update(self, param, grad, state) -> None:
+        """The book's Adam step, operation by operation (temporary arrays and all)."""
+        momentums, cache = self.buffers(state, param, "momentums", "cache")
+        step = self.iterations + 1
+        momentums[...] = self.beta_1 * momentums + (1 - self.beta_1) * grad
+        momentums_corrected = momentums / (1 - self.beta_1 ** step)
+        cache[...] = self.beta_2 * cache + (1 - self.beta_2) * grad ** 2
+        cache_corrected = cache / (1 - self.beta_2 ** step)
+        param += -self.current_learning_rate * momentums_corrected / (
+            np.sqrt(cache_corrected) + self.epsilon)
+
     def config(self) -> dict:
-        return {**super().config(), "epsilon": self.epsilon, "beta_1": self.beta_1,
-                "beta_2": self.beta_2}
+        config = {**super().config(), "epsilon": self.epsilon, "beta_1": self.beta_1,
+                  "beta_2": self.beta_2}
+        if self.book_arithmetic:
+            config["book_arithmetic"] = True
+        return config

@@ -24,6 +24,20 @@ _tutorial_outputs: dict[tuple, str] = {}
 
 #: Under CI every optional extra and real data set must be present: nothing is skipped there.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+#: Full-length runs (the book's 10,000 epochs: about 10 minutes together) run with
+#: SQUAREONE_SLOW=1. CI runs them as a step of their own after the README's test command
+#: (.ci/run), so that command stays a few minutes long everywhere.
+RUN_SLOW = os.environ.get("SQUAREONE_SLOW") == "1"
+
+
+def slow(test):
+    """Mark a full-length test: ``-m slow`` selects it; it runs only where RUN_SLOW holds.
+
+    Every slow test has a shorter twin in the default run, so nothing goes untested locally.
+    """
+    skip = pytest.mark.skipif(not RUN_SLOW, reason="full-length run: SQUAREONE_SLOW=1 runs it "
+                              "(CI does, in a step of its own)")
+    return pytest.mark.slow(skip(test))
 
 
 def require_extra(module: str, extra: str):

@@ -465,13 +465,13 @@ def _press_ctrl_c_at_step(monkeypatch, step: int) -> None:
 
 
 def _press_ctrl_c_in_validation(monkeypatch) -> None:
-    original = sq.Model._evaluate_checked
+    original = sq.Model._evaluation_sums
 
     def evaluate(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(sq.Model, "_evaluate_checked", evaluate)
+    monkeypatch.setattr(sq.Model, "_evaluation_sums", evaluate)
 
 
 def _press_ctrl_c_in_start_up(monkeypatch) -> None:

@@ -27,9 +27,9 @@ Trains the chapter-10 network (Dense(2, 64) - ReLU - Dense(64, 3) - softmax with
 cross-entropy, Adam(learning_rate=0.05, decay=5e-7)) on spiral_data(100, 3) with the same loop as
 step 11, then does what is new: draws a *fresh* spiral_data(100, 3), never trained on, and runs
 only a forward pass on it. The book reports about 0.97 training and 0.80 test accuracy: the
-network has overfit. (squareone's products are float32, while the book's nnfs.init() makes
-np.dot compute in float64: the start is the book's, the last digits after thousands of steps
-differ.) The decision boundary plot shows the narrow fingers the network grew around single
+network has overfit. (Under sq.nnfs.init() squareone computes as the book does under
+nnfs.init(), with float64 products rounded to float32, so these are the book's very numbers; see
+docs/book.md.) The decision boundary plot shows the narrow fingers the network grew around single
 training points. SQUAREONE_FAST=1 trains for a tenth of the epochs.
 
 Math: docs/concepts/accuracy.md

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["History", "TrainingDivergedError", "summary_line"]
+__all__ = ["History", "TrainingDivergedError", "summary_line", "validation_line"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -45,14 +45,23 @@ class History:
         return f"History(epochs={len(self)}, last={last})"
 
 
-def summary_line(history: History) -> str:
-    """One line on the last epoch, printed by ``train`` every ``print_every`` epochs."""
+def summary_line(history: History, book: bool = False) -> str:
+    """One line on the last epoch, printed by ``train`` every ``print_every`` epochs.
+
+    ``book`` prints it as the book's Chapter 18 does: the learning rate in full, and no
+    validation (printed on its own line by :func:`validation_line`).
+    """
+    learning_rate = history.learning_rate[-1]
     line = (f"epoch: {history.epoch[-1]}, acc: {history.accuracy[-1]:.3f}, "
             f"loss: {history.loss[-1]:.3f} (data_loss: {history.data_loss[-1]:.3f}, "
             f"reg_loss: {history.regularization_loss[-1]:.3f}), "
-            f"lr: {history.learning_rate[-1]:.6g}")
-    if history.val_loss:
+            f"lr: {learning_rate if book else format(learning_rate, '.6g')}")
+    if history.val_loss and not book:
         line += (f", validation acc: {history.val_accuracy[-1]:.3f}, "
                  f"loss: {history.val_loss[-1]:.3f}")
     return line
 
+
+def validation_line(accuracy: float, loss: float) -> str:
+    """The book's line on validation data, printed in book mode by ``train`` and ``evaluate``."""
+    return f"validation, acc: {accuracy:.3f}, loss: {loss:.3f}"

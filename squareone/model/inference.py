@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from squareone import _random
 from squareone._validation import all_finite, check_array, check_positive_int
 from squareone.layers import Dense
 from squareone.metrics import (
@@ -12,6 +13,7 @@ from squareone.metrics import (
     confusion_matrix,
     evaluation_report,
 )
+from squareone.model.history import validation_line
 
 __all__ = ["InferenceMixin", "INFERENCE_BATCH_SIZE"]
 
@@ -44,13 +46,17 @@ class InferenceMixin:
         Returns
         -------
         dict
-            ``{"loss": float, "accuracy": float}``, plus ``"report"`` when asked.
+            ``{"loss": float, "accuracy": float}``, plus ``"report"`` when asked. After
+            :func:`squareone.nnfs.init` it also prints the book's
+            ``validation, acc: ..., loss: ...`` line.
         """
         self._require_finalized("evaluate", X)
         X, y = self._check_Xy(X, y)
         if batch_size is not None:
             batch_size = check_positive_int(batch_size, "batch_size")
         result = self._evaluate_checked(X, y, batch_size)
+        if _random.book_stream_active():  # the book's evaluate prints its result
+            print(validation_line(result["accuracy"], result["loss"]))
         if report:
             if class_names is None:  # the names the model was trained with, if it knows them
                 class_names = self.class_names

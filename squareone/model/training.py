@@ -9,8 +9,9 @@ import threading
 
 import numpy as np
 
+from squareone import _random
 from squareone._validation import check_number, check_positive_int
-from squareone.model.history import History, TrainingDivergedError, summary_line
+from squareone.model.history import History, TrainingDivergedError, summary_line, validation_line
 
 __all__ = ["TrainingMixin", "OneProcess", "interrupt_after_step"]
 
@@ -130,6 +131,8 @@ class TrainingMixin:
         order_rng = np.random.default_rng(seed)
         self.accuracy.init(y)
         history = History()
+        # After squareone.nnfs.init() the lines look like the book's Chapter 18 output.
+        book = _random.book_stream_active()
         # The parameters at the start of the epoch, restored if the loss diverges in it (one
         # copy per epoch: a copy per step would cost as much as a ReLU layer).
         self._snapshot = np.empty_like(self.parameter_vector.values)
@@ -178,10 +181,13 @@ class TrainingMixin:
                                    val_accuracy=float(val_correct / val_compared))
                 if checkpoint is not None:
                     self.save(checkpoint, include_optimizer=True)
-                if verbose and (epoch % print_every == 0 or epoch == epochs or epoch == 1):
-                    print(summary_line(history))
+                if verbose and (epoch % print_every == 0 or epoch == epochs
+                                or (epoch == 1 and not book)):
+                    print(summary_line(history, book=book))
             # Pressed after the last step: training is complete, but say Ctrl-C was seen.
             history.interrupted = history.interrupted or interrupted()
+        if book and verbose and history.val_loss:  # the book validates once, at the end
+            print(validation_line(history.val_accuracy[-1], history.val_loss[-1]))
         del self._snapshot
         return history
 
