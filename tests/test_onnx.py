@@ -272,7 +272,7 @@ def test_readme_snippet_classifies_like_squareone_predict(ort, fashion, capsys):
 def test_pytorch_sequential_mlp_imports_and_predicts_the_same(ort, tmp_path, dtype, dynamo):
     torch = require_extra("torch", "bench")
     if dynamo:  # torch's newer exporter needs onnxscript
-        require_extra("onnxscript", "onnx-converters")
+        require_extra("onnxscript", "test")
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(6, 32), torch.nn.ReLU(), torch.nn.Linear(32, 16),
                               torch.nn.Tanh(), torch.nn.Linear(16, 8), torch.nn.Sigmoid(),

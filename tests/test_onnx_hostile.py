@@ -235,7 +235,7 @@ def test_corrupted_bytes_give_a_value_error_or_a_valid_model(exported, tmp_path)
 @pytest.mark.parametrize("kind", ["regressor", "classifier"])
 def test_scikit_learn_mlps_converted_by_skl2onnx_import_and_predict_the_same(onnx, tmp_path,
                                                                             kind):
-    skl2onnx = require_extra("skl2onnx", "onnx-converters")
+    skl2onnx = require_extra("skl2onnx", "test")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     X = _weights(60, 4, 5)

@@ -1,6 +1,6 @@
 """The playground driven in a real headless browser (Chromium through Playwright).
 
-Needs ``pip install -e ".[browser-test]"`` and Debian's ``chromium`` at /usr/bin/chromium
+Needs ``pip install -e ".[test]"`` and Debian's ``chromium`` at /usr/bin/chromium
 (never ``playwright install``). Skipped locally without them (``pytest -m "not browser"`` skips
 them on purpose); under CI=true a missing one fails. Set SQUAREONE_SCREENSHOTS to a folder to
 keep the screenshot there (docs/images/playground.png comes from this test).
@@ -27,7 +27,7 @@ TIMEOUT_MS = 20_000
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = require_extra("playwright.sync_api", "browser-test")
+    sync_api = require_extra("playwright.sync_api", "test")
     if not Path(CHROMIUM).is_file():
         message = f"{CHROMIUM} not found (apt-get install -y chromium)"
         if IN_CI:
