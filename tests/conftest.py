@@ -55,6 +55,30 @@ def require_extra(module: str, extra: str):
         pytest.skip(message)
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (never ``playwright install``).
+
+    Skipped without Playwright or /usr/bin/chromium, with the command that installs them;
+    under CI a missing one fails.
+    """
+    sync_api = require_extra("playwright.sync_api", "test")
+    if not Path(CHROMIUM).is_file():
+        message = f"{CHROMIUM} not found (apt-get install -y chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(autouse=True)
 def _leave_book_mode():
     """Every test starts and ends outside the book's shared random stream."""

@@ -15,30 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import IN_CI, require_extra
 
 import squareone as sq
 from squareone.playground import make_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = require_extra("playwright.sync_api", "test")
-    if not Path(CHROMIUM).is_file():
-        message = f"{CHROMIUM} not found (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +35,9 @@ def server():
 
 
 @pytest.fixture
-def page(browser, server):
+def page(chromium, server):
     """A fresh page on the playground, recording console errors and uncaught exceptions."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 860})
+    context = chromium.new_context(accept_downloads=True, viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.errors = []
