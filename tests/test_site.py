@@ -101,15 +101,17 @@ def test_concept_page_math_is_typeset_offline(page, url):
 
 def test_api_page_of_dense_shows_its_parameters(page, url):
     page.goto(url + "api/layers/")
-    dense = page.locator("[id='squareone.layers.Dense']")
-    dense.scroll_into_view_if_needed()
-    section = page.inner_text("article")
-    documented = section[section.index("Dense("):]
-    for parameter in ("n_inputs", "n_neurons", "weight_init", "weight_regularizer_l1",
-                      "weight_regularizer_l2", "bias_regularizer_l2", "activation"):
-        assert parameter in documented, parameter
-    assert "Layer_Dense" in section  # the book's name for it
-    _screenshot(page, "api-layers.png")
+    contents = page.locator("xpath=//*[@id='squareone.layers.Dense']/following-sibling::div"
+                            "[contains(@class, 'doc-contents')][1]")
+    contents.scroll_into_view_if_needed()
+    table = contents.locator("xpath=.//*[contains(text(), 'Parameters')]/following::table[1]")
+    names = table.locator("tbody tr td:first-child").all_inner_texts()
+    for parameter in ("n_inputs", "n_neurons", "activation", "weight_init",
+                      "weight_regularizer_l1", "weight_regularizer_l2", "bias_regularizer_l2"):
+        assert parameter in names, f"{parameter} not in the Parameters table: {names}"
+    assert contents.locator(".katex").count() >= 1  # its math, from $...$ in the docstring
+    assert "Layer_Dense" in page.inner_text("article table")  # the book's name for it
+    _screenshot(page, "api-dense.png")
 
 
 def test_tutorial_step_5_page_shows_what_the_step_printed(page, url):

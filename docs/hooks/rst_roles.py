@@ -2,7 +2,8 @@
 
 The docstrings cross-reference with Sphinx roles (``:class:`~squareone.Model```), which
 Markdown would print literally. This turns each role into a code span of the name as Sphinx
-shows it (``Model`` for ``~squareone.Model``), so the source stays valid for Sphinx too.
+shows it (``Model`` for ``~squareone.Model``), and ``:math:`x``` into ``$x$``, which KaTeX
+typesets; the source stays valid for Sphinx too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import griffe
 
 ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|obj|data|exc):`(~?)([^`]+)`")
+MATH = re.compile(r":math:`([^`]+)`")
 
 
 def _show(match: re.Match) -> str:
@@ -24,4 +26,5 @@ class SphinxRolesAsCode(griffe.Extension):
 
     def on_instance(self, *, obj: griffe.Object, **kwargs) -> None:
         if obj.docstring is not None:
-            obj.docstring.value = ROLE.sub(_show, obj.docstring.value)
+            value = MATH.sub(r"$\1$", obj.docstring.value)
+            obj.docstring.value = ROLE.sub(_show, value)
