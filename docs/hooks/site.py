@@ -63,6 +63,9 @@ API_PAGES = [
     ("distributed", "MPI", ["squareone.distributed"]),
     ("notebooks", "Notebooks", ["squareone.notebooks"]),
 ]
+# Objects whose page shows the members they inherit: Model's methods live in mixins, one per
+# seam (training, inference, parameters), but a reader looks for them on Model.
+INHERITED = {"squareone.model.core.Model"}
 # README sections that are not User guide pages, and where they go instead.
 README_ELSEWHERE = {"From the book to squareone": "book/index.md",
                     "Speed": "benchmarks/index.md", "Learning path": None}
@@ -148,7 +151,10 @@ def api_page(title: str, modules: list[str]) -> str:
         for name in _public_names(module):
             book = ", ".join(f"`{alias}`" for alias in book_names.get(name, ())) or ""
             lines.append(f"| [`{name}`](#{module}.{name}) | {book} | `{module}` |")
-            blocks.append(f"::: {module}.{name}")
+            block = f"::: {module}.{name}"
+            if f"{module}.{name}" in INHERITED:
+                block += "\n    options:\n      inherited_members: true"
+            blocks.append(block)
     return "\n".join(lines) + "\n\n" + "\n\n".join(blocks) + "\n"
 
 
