@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 01: a neuron and a layer of neurons, in plain Python (book chapter 2)
 
@@ -19,6 +20,8 @@ weights), then a layer of three neurons is a loop over the neurons. The layer pr
 book's [4.8, 1.21, 2.385].
 """
 
+# %%
+# %%
 # One neuron with three inputs, written out term by term (the book's first example).
 inputs = [1, 2, 3]
 weights = [0.2, 0.8, -0.5]
@@ -26,6 +29,7 @@ bias = 2
 output = inputs[0] * weights[0] + inputs[1] * weights[1] + inputs[2] * weights[2] + bias
 print("one neuron, 3 inputs:", output)
 
+# %%
 # One neuron with four inputs, as a loop: zip pairs each input with its weight.
 inputs = [1, 2, 3, 2.5]
 weights = [0.2, 0.8, -0.5, 1]
@@ -36,6 +40,7 @@ for x, w in zip(inputs, weights):
 output += bias
 print("one neuron, 4 inputs:", output)
 
+# %%
 # A layer: three neurons read the same four inputs, each with its own weights and bias.
 weights = [[0.2, 0.8, -0.5, 1],
            [0.5, -0.91, 0.26, -0.5],
@@ -51,11 +56,13 @@ for neuron_weights, neuron_bias in zip(weights, biases):
     layer_outputs.append(neuron_output)
 print("layer of 3 neurons:", layer_outputs)
 
+# %%
 # The same sum written as one expression per neuron.
 layer_outputs = [sum(x * w for x, w in zip(inputs, neuron_weights)) + neuron_bias
                  for neuron_weights, neuron_bias in zip(weights, biases)]
 print("layer, as a list comprehension:", layer_outputs)
 
+# %%
 # Changing a weight or a bias changes the output: this is what training will tune.
 weights[0][0] += 0.1
 print("first neuron after weights[0][0] += 0.1:",

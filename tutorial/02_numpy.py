@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 02: the same neurons with NumPy: dot product, batches, transposition (book chapter 2)
 
@@ -20,14 +21,17 @@ of three samples at once, a row vector times a column vector (transposition), an
 that NumPy's matrix product equals the plain-Python loops of step 01.
 """
 
+# %%
 import numpy as np
 
+# %%
 # One neuron: the dot product replaces the loop over zip(inputs, weights).
 inputs = [1.0, 2.0, 3.0, 2.5]
 weights = [0.2, 0.8, -0.5, 1.0]
 bias = 2.0
 print("one neuron, np.dot:", np.dot(weights, inputs) + bias)
 
+# %%
 # A layer: W has one row per neuron; np.dot(W, x) is one dot product per row.
 weights = [[0.2, 0.8, -0.5, 1],
            [0.5, -0.91, 0.26, -0.5],
@@ -39,11 +43,13 @@ print("layer of 3 neurons, np.dot:", layer_outputs)
 # can differ (1.2099999999999997 instead of 1.21): floating point sums are rounded.
 print("as Python floats:", [float(v) for v in layer_outputs])
 
+# %%
 # Transposition and the matrix product: a row vector times a column vector is one number.
 a = np.array([[1, 2, 3]])            # shape (1, 3): a row vector
 b = np.array([[2, 3, 4]]).T          # shape (3, 1): transposed into a column vector
 print(f"a.shape {a.shape}, b.shape {b.shape}, a . b = {np.dot(a, b)}  (1*2 + 2*3 + 3*4 = 20)")
 
+# %%
 # A batch: one sample per row. Each output is (row of X) . (row of W), so X . W^T.
 X = np.array([[1.0, 2.0, 3.0, 2.5],
               [2.0, 5.0, -1.0, 2.0],
@@ -54,6 +60,7 @@ batch_outputs = np.dot(X, W.T) + biases   # (3, 4) . (4, 3) -> (3, 3); b added t
 print("batch outputs (one row per sample):")
 print(batch_outputs)
 
+# %%
 # The matrix product is nothing more than step 01's loops, done for every sample.
 by_hand = [[sum(x * w for x, w in zip(sample, neuron_weights)) + neuron_bias
             for neuron_weights, neuron_bias in zip(weights, biases)]
@@ -62,6 +69,7 @@ difference = np.max(np.abs(np.array(by_hand) - batch_outputs))
 print(f"max |loops - matrix product|: {difference:.1e}")
 assert difference < 1e-12
 
+# %%
 # Shapes must line up: X . W (without the transpose) is (3, 4) . (3, 4), which fails.
 try:
     np.dot(X, W)

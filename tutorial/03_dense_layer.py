@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 03: two layers, and the Dense layer as a class (book chapter 3)
 
@@ -24,10 +25,12 @@ we do exactly that by hand, write spiral_data out too, and check that both, and 
 output, equal squareone's sq.datasets.spiral_data and sq.Dense under sq.nnfs.init().
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
 
+# %%
 # Two layers by hand (weights one row per neuron, as in step 02).
 inputs = [[1, 2, 3, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
 weights = [[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
@@ -40,6 +43,7 @@ print("two layers, by hand:")
 print(layer2_outputs)
 
 
+# %%
 # What nnfs.init() does for the book: seed NumPy with 0, and randn returns float32.
 np.random.seed(0)
 
@@ -82,6 +86,7 @@ print(f"X.shape {X.shape}, weights.shape {dense1.weights.shape}, "
 print("Dense(2, 3) on spiral_data, first 5 rows (the book prints the same):")
 print(dense1.output[:5])
 
+# %%
 # The same with squareone: sq.nnfs.init() starts the book's random stream, without
 # touching NumPy's global generator.
 sq.nnfs.init()

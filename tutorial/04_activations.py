@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 04: activation functions: step, linear, sigmoid, ReLU, tanh, softmax (book chapter 4)
 
@@ -30,10 +31,12 @@ the overflow that the max subtraction prevents, and the network of step 03 with 
 the first Dense layer and softmax after a second: each row sums to 1 (the book's output).
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
 
+# %%
 # ReLU in plain Python first (the book's loop), then with NumPy.
 inputs = [0, 2, -1, 3.3, -2.7, 1.1, 2.2, -100]
 print("ReLU, loop:    ", [x if x > 0 else 0 for x in inputs])
@@ -60,6 +63,7 @@ def tanh(x):  # as the formula; np.tanh(x) computes it without overflow for larg
     return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
 
 
+# %%
 # Each one against squareone's class, on the same random inputs (float64).
 x = np.random.default_rng(0).uniform(-5, 5, size=(100, 4))
 for name, function, layer in [("step", step, sq.Step()), ("linear", linear, sq.Linear()),
@@ -70,6 +74,7 @@ for name, function, layer in [("step", step, sq.Step()), ("linear", linear, sq.L
           f"max |by hand - sq.{type(layer).__name__}|: {difference:.1e}")
     assert difference < 1e-12
 
+# %%
 # Softmax by hand on one sample: exponentiate, then normalize.
 layer_outputs = [4.8, 1.21, 2.385]
 exp_values = np.exp(layer_outputs)
@@ -84,6 +89,7 @@ def softmax(z):
     return exp_values / np.sum(exp_values, axis=1, keepdims=True)
 
 
+# %%
 # Why subtract the maximum: e^1000 overflows to inf, and inf / inf is nan.
 big = np.array([[1000.0, 1001.0, 1002.0]])
 with np.errstate(over="ignore", invalid="ignore"):
@@ -99,6 +105,7 @@ difference = np.max(np.abs(softmax(x) - sq.Softmax().forward(x)))
 print(f"max |softmax by hand - sq.Softmax|: {difference:.1e}")
 assert difference < 1e-12
 
+# %%
 # The network so far, with the book's numbers: Dense(2, 3) -> ReLU -> Dense(3, 3) -> softmax.
 sq.nnfs.init()
 X, y = sq.datasets.spiral_data(samples=100, classes=3)

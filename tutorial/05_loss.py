@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 05: the loss: categorical cross-entropy, the log, clipping; accuracy (book chapter 5)
 
@@ -28,24 +29,28 @@ sq.CategoricalAccuracy. Then the untrained network of step 04 on spiral_data(100
 loss 1.0986 (the book's 1.0986104, that is -log(1/3): every class gets 1/3) and accuracy.
 """
 
+# %%
 import math
 
 import numpy as np
 
 import squareone as sq
 
+# %%
 # The logarithm answers: e to what power gives b?
 b = 5.2
 print(f"log({b}) = {np.log(b):.7f}, and e ** {np.log(b):.7f} = {math.e ** np.log(b):.7f}")
 print("-log(p) for p = 1, 0.9, 0.5, 0.1, 0.01:",
       [round(0.0 - math.log(p), 4) for p in (1, 0.9, 0.5, 0.1, 0.01)])
 
+# %%
 # One sample: the one-hot sum reduces to -log(probability of the true class).
 softmax_output = [0.7, 0.1, 0.2]
 target_output = [1, 0, 0]
 loss = -sum(t * math.log(p) for t, p in zip(target_output, softmax_output))
 print(f"one sample: loss = {loss}  (= -log(0.7) = {-math.log(0.7)})")
 
+# %%
 # A batch: with class ids, pick each row's probability at its true class.
 softmax_outputs = np.array([[0.7, 0.1, 0.2],
                             [0.1, 0.5, 0.4],
@@ -55,12 +60,14 @@ confidences = softmax_outputs[range(len(softmax_outputs)), class_targets]
 print("confidences at the true class:", confidences)
 print("mean loss, class ids:", np.mean(-np.log(confidences)))
 
+# %%
 # With one-hot targets the same numbers come out of the sum over classes.
 one_hot = np.eye(3)[class_targets]
 print("mean loss, one-hot:  ", np.mean(-np.log(np.sum(softmax_outputs * one_hot, axis=1))))
 print("sq.CategoricalCrossentropy:", sq.CategoricalCrossentropy().calculate(softmax_outputs,
                                                                           class_targets))
 
+# %%
 # Clipping: a probability of 0 at the true class would make the loss infinite.
 with np.errstate(divide="ignore"):
     print("-log(0) =", -np.log(0.0), " -> clip to [1e-7, 1 - 1e-7] first:",
@@ -84,6 +91,7 @@ def accuracy(y_pred, y_true):
     return np.mean(np.argmax(y_pred, axis=1) == y_true)
 
 
+# %%
 # The book's accuracy example: the second sample's largest probability is at class 0, not 1.
 softmax_outputs = np.array([[0.7, 0.2, 0.1],
                             [0.5, 0.1, 0.4],
@@ -93,6 +101,7 @@ print("predicted classes:", predictions, " true classes:", class_targets)
 print("accuracy of the batch:", accuracy(softmax_outputs, class_targets),
       " sq.CategoricalAccuracy:", sq.CategoricalAccuracy().calculate(predictions, class_targets))
 
+# %%
 # The untrained network of step 04, with the book's numbers.
 sq.nnfs.init()
 X, y = sq.datasets.spiral_data(samples=100, classes=3)

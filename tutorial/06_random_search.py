@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 06: optimization by random search, and why it is not enough (book chapter 6)
 
@@ -27,6 +28,7 @@ iterations and a 2-D slice of the loss landscape. SQUAREONE_FAST=1 runs 1/10 of 
 iterations.
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -38,6 +40,7 @@ ITERATIONS = 1_000 if FAST else 10_000
 loss_function = sq.CategoricalCrossentropy()
 
 
+# %%
 class Network:
     """Step 05's network: Dense(2, 3) -> ReLU -> Dense(3, 3) -> Softmax."""
 
@@ -66,6 +69,7 @@ class Network:
             layer.biases[...] = biases
 
 
+# %%
 def random_search(dataset, strategy, rng):
     """Search the 21 parameters at random; return the trained network and the loss history."""
     sq.nnfs.init()  # the book's data and starting weights
@@ -100,6 +104,7 @@ def random_search(dataset, strategy, rng):
     return network, X, y, history
 
 
+# %%
 rng = np.random.default_rng(0)  # the search's own random numbers
 histories = {}
 for dataset, strategy in [(sq.datasets.vertical_data, "replace"),
@@ -111,6 +116,7 @@ for dataset, strategy in [(sq.datasets.vertical_data, "replace"),
         vertical_network, vertical_X, vertical_y = network, X, y
 
 
+# %%
 def loss_landscape(network, X, y, steps=31, radius=2.0):
     """Loss when two weights of dense2 move around their best values, the rest held fixed."""
     best = network.get()
@@ -126,6 +132,7 @@ def loss_landscape(network, X, y, steps=31, radius=2.0):
     return w1 + offsets, w2 + offsets, losses, (w1, w2)
 
 
+# %%
 def save_plots():
     plt = pyplot()
     if plt is None:

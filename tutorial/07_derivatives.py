@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 07: derivatives, partial derivatives and the chain rule (book chapters 7 and 8)
 
@@ -27,6 +28,7 @@ difference. The book's forward difference of 2x^2 is shown too, with its larger 
 plot draws 2x^2 with tangent lines of slope f'(x).
 """
 
+# %%
 import numpy as np
 
 from _common import pyplot, save_figure
@@ -62,6 +64,7 @@ def report(label, numeric, analytic):
     return error
 
 
+# %%
 # The book's forward difference for f(x) = 2x^2 at x = 1, with p2_delta = 0.0001.
 x, p2_delta = 1.0, 0.0001
 forward = (f(x + p2_delta) - f(x)) / p2_delta
@@ -71,6 +74,7 @@ report("central difference of 2x^2 at x=1", numeric_derivative(f, 1.0), 4 * 1.0)
 for x in (0.0, 2.0, 3.5):
     report(f"d(2x^2)/dx = 4x at x={x}", numeric_derivative(f, x), 4 * x)
 
+# %%
 # Partial derivatives: one per input, the others held constant.
 x, y, z = 2.0, 3.0, -1.5
 report("f = x + y: (1, 1)", partial_derivatives(lambda x, y: x + y, (x, y)), [1, 1])
@@ -84,11 +88,13 @@ report("f = 3x^3 z - y^2 + 5z + 2yz",
        [9 * x ** 2 * z, -2 * y + 2 * z, 3 * x ** 3 + 5 + 2 * y])
 report("f = x * y: (y, x)", partial_derivatives(lambda x, y: x * y, (x, y)), [y, x])
 
+# %%
 # max(x, y): the derivative is 1 for the larger input, 0 for the other (ReLU = max(x, 0)).
 report("f = max(x, y) at x=2, y=3", partial_derivatives(max, (2.0, 3.0)), [0, 1])
 report("relu(x) = max(x, 0) at x=2", numeric_derivative(lambda x: max(x, 0.0), 2.0), 1)
 report("relu(x) = max(x, 0) at x=-2", numeric_derivative(lambda x: max(x, 0.0), -2.0), 0)
 
+# %%
 # The chain rule: h(x) = 3 * (2x^2)^5 = f(g(x)) with g(x) = 2x^2 and f(u) = 3u^5,
 # so h'(x) = f'(g(x)) * g'(x) = 15 * (2x^2)^4 * 4x.
 x = 0.9

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 08: backpropagation through a neuron, a Dense layer, ReLU and a network (book chapter 9)
 
@@ -29,10 +30,12 @@ network with backward methods written by hand. Each result is compared with squa
 differences, float64); the max abs differences are printed.
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
 
+# %%
 # --- One neuron: y = ReLU(x . w + b), the book's numbers.
 x = [1.0, -2.0, 3.0]
 w = [-3.0, -1.0, 2.0]
@@ -69,12 +72,14 @@ numeric_db = central(lambda b_: neuron(x, w, b_[0]), [b], 0)
 neuron_error = np.max(np.abs(np.r_[numeric_dw, numeric_dx, numeric_db] - np.r_[dw, dx, db]))
 print(f"neuron, max |backprop - numeric|: {neuron_error:.1e}")
 
+# %%
 # One step against the gradient lowers the output (treating the output itself as the loss).
 w = [w[i] - 0.001 * dw[i] for i in range(3)]
 b -= 0.001 * db
 print(f"after w -= 0.001 * dw, b -= 0.001 * db: w = {np.round(w, 3).tolist()}, b = {b:.3f}, "
       f"output {y} -> {neuron(x, w, b):.3f}")
 
+# %%
 # --- A layer: the book's example, 3 samples, 4 inputs, 3 neurons.
 inputs = np.array([[1, 2, 3, 2.5], [2.0, 5.0, -1.0, 2], [-1.5, 2.7, 3.3, -0.8]])
 weights = np.array([[0.2, 0.8, -0.5, 1],
@@ -102,6 +107,7 @@ dense_difference = max(np.max(np.abs(dinputs - layer.dinputs)),
                        np.max(np.abs(dbiases - layer.dbiases)))
 print(f"layer, max |by hand - sq.Dense.backward|: {dense_difference:.1e}")
 
+# %%
 # ReLU's backward: keep the gradient where the input was positive.
 z = np.array([[1, 2, -3, -4], [2, -7, -1, 3], [-1, 2, 5, -1]], dtype=np.float64)
 dvalues = np.arange(1.0, 13.0).reshape(3, 4)
@@ -115,6 +121,7 @@ print(drelu)
 print(f"ReLU, max |by hand - sq.ReLU.backward|: {relu_difference:.1e}")
 
 
+# %%
 # --- A network: Dense(2, 3) -> ReLU -> Dense(3, 3), backward written by hand.
 class LayerDense:
     def __init__(self, weights, biases):
@@ -154,6 +161,7 @@ dense1 = LayerDense(sq_dense1.weights, sq_dense1.biases)
 relu1 = ActivationReLU()
 dense2 = LayerDense(sq_dense2.weights, sq_dense2.biases)
 
+# %%
 # Any scalar loss of the output will do here (steps 05 and 09 give the real one). We use
 # L = sum(G * output) for a fixed random G, so dL/d(output) = G: the "dvalues" of the book.
 G = rng.standard_normal((len(X), 3))
@@ -165,6 +173,7 @@ def loss_of(params):
     return np.sum(G * (np.dot(np.maximum(0, np.dot(X, W1) + b1), W2) + b2))
 
 
+# %%
 # Forward and backward, by hand ...
 dense1.forward(X)
 relu1.forward(dense1.output)
@@ -174,6 +183,7 @@ relu1.backward(dense2.dinputs)
 dense1.backward(relu1.dinputs)
 by_hand = [dense1.dweights, dense1.dbiases, dense2.dweights, dense2.dbiases]
 
+# %%
 # ... with squareone ...
 sq_dense1.forward(X)
 sq_relu.forward(sq_dense1.output)
@@ -183,6 +193,7 @@ sq_relu.backward(sq_dense2.dinputs)
 sq_dense1.backward(sq_relu.dinputs)
 with_squareone = [sq_dense1.dweights, sq_dense1.dbiases, sq_dense2.dweights, sq_dense2.dbiases]
 
+# %%
 # ... and numerically: nudge each of the 21 parameters by +-h and watch L.
 params = [dense1.weights, dense1.biases, dense2.weights, dense2.biases]
 numeric = []

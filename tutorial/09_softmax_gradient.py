@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 09: the softmax derivative, and the combined softmax + cross-entropy gradient (book chapter 9)
 
@@ -29,6 +30,7 @@ sq.SoftmaxCategoricalCrossentropy) and with numerical gradients, in float64, on 
 (softmax backward after cross-entropy backward) gradients must agree to 1e-7.
 """
 
+# %%
 import timeit
 
 import numpy as np
@@ -36,6 +38,7 @@ import numpy as np
 import squareone as sq
 
 
+# %%
 # Cross-entropy's backward: -y / y_hat, divided by the number of samples.
 def cross_entropy_backward(y_pred, y_true):
     samples, labels = y_pred.shape
@@ -44,6 +47,7 @@ def cross_entropy_backward(y_pred, y_true):
     return -y_true / y_pred / samples
 
 
+# %%
 # The softmax Jacobian of one sample.
 softmax_output = np.array([0.7, 0.1, 0.2]).reshape(-1, 1)     # a column
 jacobian = np.diagflat(softmax_output) - np.dot(softmax_output, softmax_output.T)
@@ -78,6 +82,7 @@ def separate_backward(output, y_true):
     return softmax_backward_loop(output, cross_entropy_backward(output, y_true))
 
 
+# %%
 # The book's example: three samples' softmax outputs and their true classes.
 softmax_outputs = np.array([[0.7, 0.1, 0.2],
                             [0.1, 0.5, 0.4],
@@ -92,6 +97,7 @@ print(separate)
 book_difference = np.max(np.abs(combined - separate))
 print(f"book example, max |combined - separate|: {book_difference:.1e}")
 
+# %%
 # Against squareone.
 def max_difference(a, b):
     return np.max(np.abs(a - b))
@@ -112,6 +118,7 @@ print(f"max |separate - sq.Softmax.backward(sq.CategoricalCrossentropy.backward)
 print(f"max |combined - sq.SoftmaxCategoricalCrossentropy.backward|: "
       f"{max_difference(combined, sq_combined):.1e}")
 
+# %%
 # A bigger batch: 300 samples of random logits, spread like a half-trained network's.
 rng = np.random.default_rng(0)
 logits = rng.normal(0.0, 3.0, size=(300, 3))
@@ -152,6 +159,7 @@ print(f"max abs difference (combined vs separate): {difference:.1e}")
 assert difference < 1e-7
 assert max_difference(combined, numeric) < 1e-7
 
+# %%
 # Speed: the book measures the combined gradient several times faster than the separate one.
 t_separate = timeit.timeit(lambda: separate_backward(output, y), number=20)
 t_combined = timeit.timeit(lambda: combined_backward(output, y), number=20)

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 10: training with SGD, learning-rate decay and momentum (book chapter 10)
 
@@ -28,6 +29,7 @@ SGD(decay=1e-3, momentum=0.9), accuracy about 0.95 after 10001 epochs). Plots th
 curve and the three runs. SQUAREONE_FAST=1 trains 1001 epochs instead of 10001.
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -38,6 +40,7 @@ EPOCHS = 1001 if FAST else 10001
 PRINT_EVERY = 250 if FAST else 2500
 
 
+# %%
 class OptimizerSGD:
     """SGD with learning-rate decay and momentum, written out (the book's Optimizer_SGD)."""
 
@@ -74,6 +77,7 @@ class OptimizerSGD:
         self.iterations += 1
 
 
+# %%
 def train(optimizer, epochs, label=None):
     """Train the book's network on spiral_data from the book's starting point."""
     sq.nnfs.init()
@@ -113,6 +117,7 @@ def train(optimizer, epochs, label=None):
     return history, (dense1, dense2)
 
 
+# %%
 # The hand-written optimizer and sq.SGD, from the same start for 100 steps.
 _, by_hand = train(OptimizerSGD(learning_rate=1.0, decay=1e-3, momentum=0.9), 100)
 _, with_sq = train(sq.SGD(learning_rate=1.0, decay=1e-3, momentum=0.9), 100)
@@ -121,6 +126,7 @@ difference = max(np.max(np.abs(a.weights - b.weights)) + np.max(np.abs(a.biases 
 print(f"max |hand-written SGD - sq.SGD| parameters after 100 steps: {difference:.1e}")
 assert difference < 1e-6
 
+# %%
 runs = {
     "SGD": sq.SGD(),                                         # learning_rate=1.0
     "SGD decay=1e-3": sq.SGD(decay=1e-3),
@@ -129,6 +135,7 @@ runs = {
 histories = {label: train(optimizer, EPOCHS, label)[0] for label, optimizer in runs.items()}
 
 
+# %%
 def save_plots():
     plt = pyplot()
     if plt is None:

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 11: adaptive optimizers: AdaGrad, RMSprop, Adam (book chapter 10)
 
@@ -34,6 +35,7 @@ decay=5e-7), for 10001 epochs (1001 with SQUAREONE_FAST=1). Prints the final acc
 loss of each (compare with step 10's SGD with momentum) and plots them.
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -44,6 +46,7 @@ EPOCHS = 1001 if FAST else 10001
 PRINT_EVERY = 250 if FAST else 2500
 
 
+# %%
 class Optimizer:
     """Learning-rate decay and step counting (as OptimizerSGD in step 10)."""
 
@@ -115,6 +118,7 @@ class OptimizerAdam(Optimizer):
                 / (np.sqrt(cache_corrected) + self.epsilon))
 
 
+# %%
 def train(optimizer, epochs, label=None):
     """Step 10's loop: the book's network on spiral_data, from the book's starting point."""
     sq.nnfs.init()
@@ -150,6 +154,7 @@ def train(optimizer, epochs, label=None):
     return history, (dense1, dense2)
 
 
+# %%
 settings = {
     "Adagrad": (OptimizerAdagrad, sq.Adagrad, dict(decay=1e-4)),
     "RMSprop": (OptimizerRMSprop, sq.RMSprop, dict(learning_rate=0.02, decay=1e-5, rho=0.999)),
@@ -195,12 +200,14 @@ def compare(by_hand, with_sq, steps=100):
                for a, b in zip((dense1, dense2), copies))
 
 
+# %%
 for name, (by_hand_class, sq_class, kwargs) in settings.items():
     difference = compare(by_hand_class(**kwargs), sq_class(**kwargs))
     print(f"max |hand-written {name} - sq.{sq_class.__name__}| parameters after 100 steps "
           f"with the same gradients: {difference:.1e}")
     assert difference < 1e-5
 
+# %%
 histories = {}
 for name, (_, sq_class, kwargs) in settings.items():
     optimizer = sq_class(**kwargs)
@@ -208,6 +215,7 @@ for name, (_, sq_class, kwargs) in settings.items():
     histories[name] = train(optimizer, EPOCHS, name)[0]
 
 
+# %%
 def save_plots():
     plt = pyplot()
     if plt is None:

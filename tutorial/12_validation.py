@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 12: testing on out-of-sample data (book chapter 11)
 
@@ -35,6 +36,7 @@ training points. SQUAREONE_FAST=1 trains for a tenth of the epochs.
 Math: docs/concepts/accuracy.md
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -85,6 +87,7 @@ for epoch in range(EPOCHS + 1):  # as the book: epochs 0 to 10000, each ends wit
 
 train_accuracy, train_loss = accuracy, loss
 
+# %%
 # --- New in this step: out-of-sample data --------------------------------------------------------
 # Same distribution, new samples (the random stream has moved on, so they differ from X).
 X_test, y_test = sq.datasets.spiral_data(samples=100, classes=3)
@@ -97,6 +100,7 @@ print(f"validation accuracy: {test_accuracy:.3f}")
 print(f"validation loss: {test_loss:.3f}")
 print(f"generalization gap: {train_accuracy - test_accuracy:.3f}")
 
+# %%
 # --- Plot: the decision boundary, with training points (dots) and new points (crosses) -----------
 plt = pyplot()
 if plt is not None:

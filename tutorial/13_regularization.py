@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 13: L1 and L2 regularization (book chapter 14)
 
@@ -34,12 +35,14 @@ epochs (seconds).
 Math: docs/concepts/l1-l2-regularization.md
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
 
 from _common import BOOK, FAST, draw_class_regions, pyplot, save_figure
 
+# %%
 # The book trains 10,000 epochs on 1,000 samples per class: minutes on a laptop. By default this
 # step runs a shorter version that shows the same effect in seconds; SQUAREONE_BOOK=1 runs the
 # book's full length (about 5 minutes).
@@ -47,6 +50,7 @@ EPOCHS = 500 if FAST else 10_000 if BOOK else 2_000
 SAMPLES = 100 if FAST else 1000 if BOOK else 200
 
 
+# %%
 # --- New in this step: the penalties and their gradients, by hand --------------------------------
 def l1_penalty(params, lam):
     return lam * np.sum(np.abs(params))
@@ -66,6 +70,7 @@ def l2_gradient(params, lam):
     return 2 * lam * params
 
 
+# %%
 # A small layer with all four regularizers, float64 so that only the formulas can differ.
 # (seed=0: its own random numbers, so the book's stream below is untouched.)
 lam = {"weight_l1": 1e-3, "weight_l2": 5e-4, "bias_l1": 2e-3, "bias_l2": 1e-3}
@@ -92,6 +97,7 @@ gradient_difference = max(np.abs(dweights - layer.dweights).max(),
                           np.abs(dbiases - layer.dbiases).max())
 print(f"regularization gradient max difference: {gradient_difference:.3e}")
 
+# %%
 # --- The book's chapter-14 training --------------------------------------------------------------
 sq.nnfs.init()
 X, y = sq.datasets.spiral_data(samples=SAMPLES, classes=3)

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 14: dropout (book chapter 15)
 
@@ -35,12 +36,14 @@ epochs (seconds).
 Math: docs/concepts/dropout.md
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
 
 from _common import BOOK, FAST, draw_class_regions, pyplot, save_figure
 
+# %%
 # The book trains 10,000 epochs on 1,000 samples per class: minutes on a laptop. By default this
 # step runs a shorter version that shows the same effect in seconds; SQUAREONE_BOOK=1 runs the
 # book's full length (about 5 minutes).
@@ -48,6 +51,7 @@ EPOCHS = 500 if FAST else 10_000 if BOOK else 2_000
 SAMPLES = 100 if FAST else 1000 if BOOK else 200
 
 
+# %%
 # --- New in this step: dropout, by hand ----------------------------------------------------------
 def dropout_forward(inputs, rate, rng):
     """Return the output and the scaled mask r / (1 - q) (the book's binary_mask)."""
@@ -76,6 +80,7 @@ print(f"fraction dropped: {np.mean(output == 0):.4f} (rate {rate})")
 print(f"mean of inputs: {z.mean():.4f}, mean of outputs: {output.mean():.4f}")
 print(f"identity when not training: {np.array_equal(dropout.forward(z, training=False), z)}")
 
+# %%
 # --- The book's chapter-15 training --------------------------------------------------------------
 sq.nnfs.init()
 X, y = sq.datasets.spiral_data(samples=SAMPLES, classes=3)

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 15: binary logistic regression: sigmoid and binary cross-entropy (book chapter 16)
 
@@ -31,6 +32,7 @@ Math: docs/concepts/sigmoid.md
 Math: docs/concepts/binary-cross-entropy.md
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -40,6 +42,7 @@ from _common import FAST, plane, pyplot, save_figure
 EPOCHS = 10_000 // 10 if FAST else 10_000
 
 
+# %%
 # --- New in this step: sigmoid and binary cross-entropy, by hand ---------------------------------
 def sigmoid_forward(z):
     return 1 / (1 + np.exp(-z))
@@ -77,6 +80,7 @@ print(f"gradient max difference: {np.abs(dz - sigmoid.dinputs).max():.3e}")
 print(f"simplified gradient max difference: "
       f"{np.abs(dz - (probabilities - targets) / targets.size).max():.3e}")
 
+# %%
 # --- The book's chapter-16 training --------------------------------------------------------------
 sq.nnfs.init()
 X, y = sq.datasets.spiral_data(samples=100, classes=2)

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 16: regression: linear output, mean squared and mean absolute error (book chapter 17)
 
@@ -32,6 +33,7 @@ The fit is plotted. SQUAREONE_FAST=1 trains for a tenth of the epochs.
 Math: docs/concepts/mse-and-mae.md
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -41,6 +43,7 @@ from _common import FAST, pyplot, save_figure
 EPOCHS = 10_000 // 10 if FAST else 10_000
 
 
+# %%
 # --- New in this step: linear output, MSE, MAE and regression accuracy, by hand ------------------
 def linear_forward(z):
     return z  # the identity; backward passes dvalues through unchanged (derivative 1)
@@ -106,6 +109,7 @@ regression_accuracy = sq.RegressionAccuracy()
 regression_accuracy.init(y_true)
 print(f"precision by hand: {precision:.6f}, squareone: {regression_accuracy.precision:.6f}")
 
+# %%
 # --- The book's chapter-17 training --------------------------------------------------------------
 sq.nnfs.init()
 X, y = sq.datasets.sine_data()
@@ -153,6 +157,7 @@ for epoch in range(EPOCHS + 1):
     optimizer.update_params(dense3)
     optimizer.post_update_params()
 
+# %%
 # sine_data() is the same 1000 evenly spaced points every time, so the book's "test" data equals
 # the training data. New x values half-way between the training ones are truly unseen.
 X_test = (np.arange(1000, dtype=np.float32).reshape(-1, 1) + 0.5) / 1000

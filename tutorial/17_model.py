@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 17: the Model object (book chapter 18)
 
@@ -36,6 +37,7 @@ Math: docs/concepts/backpropagation.md
 Math: docs/concepts/glossary.md (batch, step, epoch)
 """
 
+# %%
 import math
 
 import numpy as np
@@ -44,6 +46,7 @@ import squareone as sq
 
 from _common import BOOK, FAST
 
+# %%
 # The book trains 10,000 epochs on 1,000 samples per class: minutes on a laptop. By default this
 # step runs a shorter version that shows the same effect in seconds; SQUAREONE_BOOK=1 runs the
 # book's full length (about 5 minutes).
@@ -54,6 +57,7 @@ sq.nnfs.init()
 X, y = sq.datasets.spiral_data(samples=SAMPLES, classes=3)
 X_test, y_test = sq.datasets.spiral_data(samples=100, classes=3)
 
+# %%
 # --- New in this step: the Model -----------------------------------------------------------------
 model = sq.Model()
 model.add(sq.Dense(2, 512, weight_regularizer_l2=5e-4, bias_regularizer_l2=5e-4))
@@ -71,6 +75,7 @@ print(f"initial accuracy: {model.evaluate(X, y)['accuracy']:.3f}")
 history = model.train(X, y, validation_data=(X_test, y_test), epochs=EPOCHS,
                       print_every=EPOCHS // 10)
 
+# %%
 # --- The Model does what steps 12-16 wrote by hand -----------------------------------------------
 probabilities = model.predict(X_test)
 outputs = X_test
@@ -94,6 +99,7 @@ print(f"training accuracy: {model.evaluate(X, y)['accuracy']:.3f}")
 print(f"validation accuracy: {validation['accuracy']:.3f}")
 print(f"validation loss: {validation['loss']:.3f}")
 
+# %%
 # --- Batches: more, smaller steps per epoch ------------------------------------------------------
 def build_model():
     """The same architecture, as a function so that it can be built twice."""
@@ -121,6 +127,7 @@ for batch_size in (None, 32):  # None: the whole training set in one batch, as a
           f"validation accuracy {batched_history.val_accuracy[-1]:.3f}")
 
 
+# %%
 # --- The short way: input sizes inferred -------------------------------------------------------
 def build_short():
     """The same network with each activation inside its Dense layer and no input sizes."""

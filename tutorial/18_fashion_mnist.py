@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 18: a real dataset: Fashion-MNIST, preparation, shuffling and batches (book chapter 19)
 
@@ -33,6 +34,7 @@ SQUAREONE_FAST=1 trains 2 epochs on 6,000 training and 1,000 test images.
 Math: docs/concepts/glossary.md (batch, step, epoch)
 """
 
+# %%
 import math
 
 import numpy as np
@@ -46,6 +48,7 @@ BATCH_SIZE = 128
 
 args = argument_parser(__doc__).parse_args()
 
+# %%
 # --- The data ------------------------------------------------------------------------------------
 (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(args.data_dir)
 classes = sq.datasets.FASHION_MNIST_CLASSES
@@ -55,6 +58,7 @@ print(f"pixel values: {X.min()} to {X.max()}")
 print(f"images per class in training: {np.bincount(y).tolist()}")
 print(f"first labels: {[classes[label] for label in y[:5]]}")
 
+# %%
 # --- New in this step: preparation by hand -------------------------------------------------------
 X_flat = X.reshape(X.shape[0], -1)  # (60000, 28, 28) -> (60000, 784)
 X_scaled = (X_flat.astype(np.float32) - 127.5) / 127.5  # 0..255 -> -1..1
@@ -80,6 +84,7 @@ for step in range(2):  # what Model.train does with batch_size: slice batch afte
     batch_y = y_train[step * BATCH_SIZE:(step + 1) * BATCH_SIZE]
     print(f"step {step}: batch {batch_X.shape}, classes in it: {len(np.unique(batch_y))}")
 
+# %%
 # --- The book's chapter-19 model -----------------------------------------------------------------
 sq.nnfs.init()
 # Dense(784, 128) - ReLU - Dense(128, 128) - ReLU - Dense(128, 10) - Softmax, categorical
@@ -94,6 +99,7 @@ print(f"training accuracy: {history.accuracy[-1]:.3f}")
 print(f"validation accuracy: {history.val_accuracy[-1]:.3f}")
 print(f"validation loss: {history.val_loss[-1]:.3f}")
 
+# %%
 # --- Plot: some test images with the model's predictions -----------------------------------------
 plt = pyplot()
 if plt is not None:

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 19: model evaluation: accuracy, loss, confusion matrix, precision, recall, F1 (book ch. 20)
 
@@ -30,6 +31,7 @@ SQUAREONE_FAST=1 trains 2 epochs on 6,000 training and 1,000 test images.
 Math: docs/concepts/accuracy.md
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -38,11 +40,13 @@ from _common import argument_parser, prepared_fashion_mnist, trained_fashion_mni
 
 args = argument_parser(__doc__).parse_args()
 
+# %%
 # --- Step 18's data and model --------------------------------------------------------------------
 (X, y), (X_test, y_test) = prepared_fashion_mnist(args.data_dir)
 classes = sq.datasets.FASHION_MNIST_CLASSES
 model = trained_fashion_mnist_model(X, y)
 
+# %%
 # --- Loss and accuracy on the test set -----------------------------------------------------------
 evaluation = model.evaluate(X_test, y_test)
 probabilities = model.predict(X_test)
@@ -53,6 +57,7 @@ hand_accuracy = np.mean(predicted == y_test)
 print(f"test loss: {evaluation['loss']:.4f} (by hand {hand_loss:.4f})")
 print(f"test accuracy: {evaluation['accuracy']:.4f} (by hand {hand_accuracy:.4f})")
 
+# %%
 # --- New in this step: the confusion matrix and per-class scores, by hand ------------------------
 n_classes = len(classes)
 matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
@@ -80,6 +85,7 @@ print(f"most confused: {classes[true_class]} predicted as {classes[predicted_cla
 print(f"lowest recall: {classes[np.argmin(recall)]} ({recall.min():.3f})")
 print(f"lowest precision: {classes[np.argmin(precision)]} ({precision.min():.3f})")
 
+# %%
 # --- The same with squareone.metrics -------------------------------------------------------------
 sq_matrix = sq.metrics.confusion_matrix(y_test, predicted, n_classes)
 sq_precision, sq_recall, sq_f1, support = sq.metrics.precision_recall_f1(y_test, predicted,

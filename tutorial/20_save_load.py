@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 20: saving and loading models and their parameters (book chapter 21)
 
@@ -30,6 +31,7 @@ on 6,000 training and 1,000 test images.
 Math: docs/concepts/glossary.md (parameters of a dense layer)
 """
 
+# %%
 import json
 
 import numpy as np
@@ -46,6 +48,7 @@ from _common import (
 
 args = argument_parser(__doc__).parse_args()
 
+# %%
 # --- Step 18's data and model --------------------------------------------------------------------
 (X, y), (X_test, y_test) = prepared_fashion_mnist(args.data_dir)
 model = trained_fashion_mnist_model(X, y)
@@ -59,12 +62,14 @@ def report(name, evaluation):
           f"{evaluation['accuracy']:.4f}, identical: {same}")
 
 
+# %%
 # --- New in this step: 1. parameters, in memory --------------------------------------------------
 copy = fashion_mnist_model()  # step 18's model, untrained
 report("untrained copy", copy.evaluate(X_test, y_test))
 copy.set_parameters(model.get_parameters())  # a list of (weights, biases) per Dense layer
 report("set_parameters", copy.evaluate(X_test, y_test))
 
+# %%
 # --- 2. parameters, in a file --------------------------------------------------------------------
 OUT.mkdir(parents=True, exist_ok=True)
 parameters_path = OUT / "fashion_mnist_parameters.squareone"
@@ -73,6 +78,7 @@ fresh = fashion_mnist_model()  # step 18's model, untrained
 fresh.load_parameters(parameters_path)  # checked against fresh's layers before copying
 report("load_parameters", fresh.evaluate(X_test, y_test))
 
+# %%
 # --- 3. the whole model, in a file ---------------------------------------------------------------
 model_path = OUT / "fashion_mnist.squareone"
 model.save(model_path)  # architecture, parameters and optimizer state
@@ -83,6 +89,7 @@ print(f"reloaded predictions identical: {same_outputs}")
 print(f"parameters file: {parameters_path} ({parameters_path.stat().st_size:,} bytes)")
 print(f"model file: {model_path} ({model_path.stat().st_size:,} bytes, with Adam's state)")
 
+# %%
 # --- Inside the file: JSON and raw numbers, no pickle --------------------------------------------
 data = model_path.read_bytes()
 header_length = int.from_bytes(data[:8], "little")  # first 8 bytes: little-endian uint64

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 21: prediction on a new image: inference (book chapter 22)
 
@@ -30,6 +31,7 @@ SQUAREONE_FAST=1 trains (if needed) 2 epochs on 6,000 images.
 Math: docs/concepts/accuracy.md (the predicted class)
 """
 
+# %%
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +59,7 @@ parser.add_argument("--image", type=Path, action="append",
 args = parser.parse_args()
 
 
+# %%
 # --- The model: step 20's, or a new one ----------------------------------------------------------
 raw = None  # the Fashion-MNIST files, read only if needed
 if args.model.is_file():
@@ -69,6 +72,7 @@ else:
     model = trained_fashion_mnist_model(X, y)  # as step 20 did
 
 
+# %%
 # --- Stand-ins for the book's photos -------------------------------------------------------------
 def draw_photo(image, path):
     """Draw a 28x28 Fashion-MNIST image as a photo shows a garment: big, dark on light, colour."""
@@ -97,6 +101,7 @@ else:
         paths.append(path)
         print(f"stand-in photo: {path} (test image {index}, a {classes[label]})")
 
+# %%
 # --- New in this step: inference on an image file ------------------------------------------------
 loaded_images = []
 for path in paths:

@@ -1,3 +1,4 @@
+# %% [markdown]
 """TITLE
 Step 22: training on many machines (data parallelism with MPI)
 
@@ -32,6 +33,7 @@ Changed since step 21: the training loop's gradients pass through an all-reduce.
 Math: docs/concepts/data-parallelism.md (the weighted sum, the ring all-reduce and its cost)
 """
 
+# %%
 import numpy as np
 
 import squareone as sq
@@ -66,6 +68,7 @@ except ImportError as error:
     missing = str(error)
 say = print if rank == 0 else (lambda *_: None)
 
+# %%
 # --- 1. One batch's gradient from three uneven shards --------------------------------------------
 model = fashion_mnist_model_64()
 batch_X, batch_y = X[:128], y[:128]
@@ -91,6 +94,7 @@ say(f"plain average of the shards' gradients vs the batch's: max difference "
     f"{np.abs(plain - whole).max():.1e}")
 assert np.allclose(weighted, whole, rtol=0, atol=1e-15)
 
+# %%
 # --- 2. A ring all-reduce by hand ------------------------------------------------------------
 ranks, P = 4, gradients.size
 vectors = [np.random.default_rng(r).normal(size=P) for r in range(ranks)]
@@ -114,6 +118,7 @@ say(f"ring all-reduce of {ranks} vectors of {P:,} values: every rank holds the s
 say(f"values each rank sent: {sent[0]:,} = 2 (N - 1) / N * P = {2 * (ranks - 1) * P // ranks:,}")
 assert same
 
+# %%
 # --- 3. The same training on every rank of an MPI job ---------------------------------------------
 if DataParallel is None:
     say(f"MPI part skipped: {missing}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,23 @@ def draw_class_regions(ax, function, n_classes: int = 3) -> None:
 
 # --- Steps 18-21: Fashion-MNIST ------------------------------------------------------------------
 
-def argument_parser(doc: str) -> argparse.ArgumentParser:
-    """A command line with ``--data-dir``, described by the first line of the step's title."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[1])
+class StepArguments(argparse.ArgumentParser):
+    """A step's command line; in a notebook, where Jupyter's own ``-f`` fills ``sys.argv``,
+    the step runs with its defaults."""
+
+    def parse_args(self, args=None, namespace=None):
+        in_notebook = args is None and "ipykernel" in sys.modules
+        return super().parse_args([] if in_notebook else args, namespace)
+
+
+def argument_parser(doc: str | None) -> StepArguments:
+    """A command line with ``--data-dir``, described by the first line of the step's title.
+
+    ``doc`` is the step's ``__doc__``; in a notebook it is IPython's own (the step's docstring
+    is the first cell's text there), and the command line goes without a description.
+    """
+    lines = (doc or "").splitlines()
+    parser = StepArguments(description=lines[1] if lines[:1] == ["TITLE"] else None)
     parser.add_argument("--data-dir", help="folder holding the Fashion-MNIST files (default: "
                         "$SQUAREONE_DATA/fashion-mnist, else ~/.cache/squareone/fashion-mnist)")
     return parser
