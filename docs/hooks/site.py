@@ -114,7 +114,7 @@ def readme_pages() -> list[tuple[str, str, str]]:
 
 
 def step_scripts() -> list[Path]:
-    return sorted(TUTORIAL.glob("[0-9][0-9]_*.py"))
+    return notebooks.step_scripts(TUTORIAL)
 
 
 def step_title(script: Path) -> str:
