@@ -9,6 +9,7 @@
     squareone info model.squareone
     squareone export model.squareone model.onnx      # pip install squareone[onnx]
     squareone playground                             # watch a network learn in the browser
+    squareone notebooks notebooks/                   # the tutorial as Jupyter notebooks
 
 ``squareone <command> --help`` lists every option. Each data set has its own defaults
 (:data:`PRESETS`); every option overrides them.
@@ -33,7 +34,7 @@ import warnings
 from collections.abc import Sequence
 
 import squareone as sq
-from squareone.cli import evaluate, export, info, playground, predict, train
+from squareone.cli import evaluate, export, info, notebooks, playground, predict, train
 from squareone.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
@@ -54,7 +55,7 @@ __all__ = ["main", "build_parser", "build_model", "load_data", "Data", "Preset",
 
 #: The subcommands, in the order ``--help`` lists them. Each module has ``add_parser(commands)``
 #: and ``run(args)``; a new command is a new module here.
-COMMANDS = (train, evaluate, predict, info, export, playground)
+COMMANDS = (train, evaluate, predict, info, export, playground, notebooks)
 
 
 def build_parser() -> argparse.ArgumentParser:
