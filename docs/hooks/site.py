@@ -127,6 +127,10 @@ def step_page(script: Path, run: dict) -> str:
     parts = []
     for cell in notebooks.step_cells(script):
         parts.append(cell.source if cell.kind == "markdown" else f"```python\n{cell.source}\n```")
+    parts.append(f'!!! tip "Run it yourself"\n    `python tutorial/{script.name}` from the '
+                 "repository root; or open the script as a notebook (VS Code, or Jupyter with "
+                 f"jupytext), or write it as one: `squareone notebooks notebooks/ {script.stem}`"
+                 " ([how](index.md#open-the-steps-as-notebooks)).")
     parts.append("## What it prints")
     run_command = f"python tutorial/{script.name}"
     if run["fast"]:
