@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -221,6 +222,10 @@ def _abort_job_on_uncaught_error(comm) -> None:
     def report_and_abort(kind, error, traceback) -> None:
         previous(kind, error, traceback)
         sys.stderr.flush()
+        # Abort makes mpiexec kill every process at once, and output still on its way through
+        # mpiexec's forwarding (seen on a loaded machine: the traceback cut before the error's
+        # own line) is lost with them; a moment's wait lets the reason reach the user.
+        time.sleep(0.5)
         comm.Abort(1)
 
     report_and_abort.aborts_mpi_job = True
