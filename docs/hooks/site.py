@@ -44,6 +44,7 @@ log = logging.getLogger("mkdocs.hooks.site")
 
 sys.path.insert(0, str(ROOT))  # squareone from this checkout, installed or not
 from squareone import notebooks  # noqa: E402
+from squareone.datasets import mnist  # noqa: E402
 
 # The API reference: page, title and the modules whose __all__ it documents.
 API_PAGES = [
@@ -236,13 +237,10 @@ def _step_key(script: Path, fast: bool) -> str:
 
 
 def _data_dir() -> Path | None:
-    """Where Fashion-MNIST is for steps 18-21: as the library looks, then ../shared/datasets."""
-    if os.environ.get("SQUAREONE_DATA"):
-        return Path(os.environ["SQUAREONE_DATA"])
-    for folder in (Path("~/.cache/squareone").expanduser(), ROOT.parent / "shared" / "datasets"):
-        if (folder / "fashion-mnist").is_dir():
-            return folder
-    return None
+    """The folder holding fashion-mnist/ for steps 18-22 (their SQUAREONE_DATA): where the
+    library looks, then ../shared/datasets."""
+    found = mnist.find_dataset("fashion-mnist", [ROOT.parent / "shared" / "datasets"])
+    return found.parent if found is not None else None
 
 
 # --- Links -----------------------------------------------------------------------------------

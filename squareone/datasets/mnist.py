@@ -55,6 +55,7 @@ __all__ = [
     "class_names",
     "default_data_dir",
     "download_dataset",
+    "find_dataset",
     "load_dataset",
     "load_fashion_mnist",
     "load_mnist",
@@ -290,6 +291,33 @@ def default_data_dir(name: str | None = None) -> Path:
     """
     root = Path(os.environ.get("SQUAREONE_DATA") or "~/.cache/squareone").expanduser()
     return root / _dataset(name).name if name is not None else root
+
+
+def find_dataset(name: str, folders: Sequence[PathLike] = ()) -> Path | None:
+    """The folder that holds a data set, where the loaders would find it, or None.
+
+    Nothing is read or downloaded: this only says whether a load would find the files.
+
+    Parameters
+    ----------
+    name : str
+        ``"fashion-mnist"`` or ``"mnist"``.
+    folders : sequence of str or os.PathLike
+        More places to look after :func:`default_data_dir`, each as ``path=`` of the
+        loaders takes it: the data folder itself or a folder holding ``<name>/``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The first folder holding all four IDX files (``.gz`` or uncompressed) or the PNG
+        layout; None if there is none.
+    """
+    spec = _dataset(name)
+    for place in [default_data_dir(spec.name), *folders]:
+        folder = _data_folder(spec, place)
+        if all(_find_idx_files(folder).values()) or _find_png_root(spec, folder) is not None:
+            return folder
+    return None
 
 
 # ---------------------------------------------------------------------------

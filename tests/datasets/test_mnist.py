@@ -1,8 +1,9 @@
 """Tests for squareone.datasets.mnist against the real Fashion-MNIST and MNIST files.
 
-The official files live in ``<repo>/../shared/datasets/{fashion-mnist,mnist}``.
-They are required: without them these tests fail (never skip), so a CI run
-cannot pass without having checked the loaders on the real data.
+The official files are found as ``conftest.real_data`` finds them
+(``$SQUAREONE_DATA``, the cache, ``<repo>/../shared/datasets``). Without them the
+tests that read them are skipped with the reason, and under CI (``CI=true``) they
+fail, so a CI run cannot pass without having checked the loaders on the real data.
 Downloads are only ever made from a local HTTP server or file:// URLs; an
 autouse guard makes any other URL an error.
 """
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from conftest import real_data
 from PIL import Image
 
 from squareone.datasets.mnist import (
@@ -37,14 +39,12 @@ from squareone.datasets.mnist import (
     class_names,
     default_data_dir,
     download_dataset,
+    find_dataset,
     load_dataset,
     load_fashion_mnist,
     load_mnist,
     read_idx,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
@@ -60,11 +60,10 @@ UNREACHABLE = "http://127.0.0.1:9/"
 
 
 def shared(name: str) -> Path:
-    """The shared folder of a data set; missing data fails the test run."""
-    folder = SHARED_DATASETS / name
+    """The folder of the real data set ``name`` (skipped without it, failed under CI)."""
+    folder = real_data(name)
     missing = [f for f in ALL_FILES if not (folder / f).is_file()]
-    if missing:
-        pytest.fail(f"real data set files missing from {folder}: {missing}", pytrace=False)
+    assert not missing, f"{folder} has the files uncompressed; these tests read the .gz files"
     return folder
 
 
@@ -443,6 +442,29 @@ def test_cache_folder_defaults_to_home(tmp_path: Path, monkeypatch: pytest.Monke
     assert default_data_dir("mnist") == tmp_path / ".cache" / "squareone" / "mnist"
     monkeypatch.setenv("SQUAREONE_DATA", "")  # empty counts as unset
     assert default_data_dir() == tmp_path / ".cache" / "squareone"
+
+
+def test_find_dataset_says_where_a_load_would_find_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images, labels = np.zeros((2, 28, 28), np.uint8), np.array([1, 2], np.uint8)
+    monkeypatch.setenv("SQUAREONE_DATA", str(tmp_path / "cache"))
+    assert find_dataset("mnist", [tmp_path / "elsewhere"]) is None  # nowhere yet
+    write_idx_set(tmp_path / "elsewhere" / "mnist", (images, labels), (images, labels), gz=True)
+    # A folder holding mnist/ counts, as path= of the loaders takes it.
+    assert find_dataset("mnist", [tmp_path / "elsewhere"]) == tmp_path / "elsewhere" / "mnist"
+    assert find_dataset("fashion-mnist", [tmp_path / "elsewhere"]) is None
+    # The cache ($SQUAREONE_DATA) comes first; uncompressed files count too.
+    write_idx_set(tmp_path / "cache" / "mnist", (images, labels), (images, labels))
+    found = find_dataset("MNIST", [tmp_path / "elsewhere"])
+    assert found == tmp_path / "cache" / "mnist"
+    assert np.array_equal(load_mnist(found, download=False)[1][1], labels)
+    # Three files of four are not a data set: a load would fail, so it is not found.
+    (tmp_path / "cache" / "mnist" / "t10k-labels-idx1-ubyte").unlink()
+    assert find_dataset("mnist") is None
+    assert find_dataset("mnist", [tmp_path / "elsewhere"]) == tmp_path / "elsewhere" / "mnist"
+    with pytest.raises(ValueError, match="name must be one of"):
+        find_dataset("cifar")
 
 
 def test_missing_files_without_download(tmp_path: Path) -> None:
