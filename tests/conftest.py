@@ -40,6 +40,13 @@ def slow(test):
     return pytest.mark.slow(skip(test))
 
 
+def missing(message: str):
+    """Skip the test for something this machine lacks, saying what; under CI, fail instead."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_extra(module: str, extra: str):
     """Import ``module`` for a test of an optional extra, or skip with the install command.
 
@@ -49,10 +56,53 @@ def require_extra(module: str, extra: str):
     try:
         return __import__(module, fromlist=["_"])
     except ImportError as error:
-        message = f"{module} is not installed (pip install -e \".[{extra}]\"): {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{module} is not installed (pip install -e \".[{extra}]\"): {error}")
+
+
+# --- Real data: Fashion-MNIST and MNIST ---------------------------------------------------------
+
+#: The data sets' names in messages, by the folder name the library gives them.
+REAL_DATA_TITLES = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST"}
+#: Seconds to wait for the data's server: no network must mean a quick skip, not a hang.
+DOWNLOAD_TIMEOUT_S = 10
+_download_failures: dict[str, str] = {}
+
+
+def real_data_folders(name: str) -> list[Path]:
+    """Where a data set is looked for, in order: where the library looks, then ../shared."""
+    return [sq.datasets.mnist.default_data_dir(name), SHARED_DATASETS / name]
+
+
+def find_real_data(name: str) -> Path | None:
+    """The first of :func:`real_data_folders` that holds the data set, or None."""
+    return sq.datasets.mnist.find_dataset(name, [SHARED_DATASETS])
+
+
+def real_data(name: str) -> Path:
+    """The folder of the real data set ``name`` ("fashion-mnist" or "mnist"), for a test.
+
+    Found as a user's program finds it (``$SQUAREONE_DATA/<name>``, else
+    ``~/.cache/squareone/<name>``), else in ``<repo>/../shared/datasets/<name>``; else the
+    library downloads it into the first of those, once per session, when the network allows.
+    Without it the test is skipped with one reason per data set; under CI it fails, so no
+    real-data test is ever skipped where it matters. Subprocesses take ``real_data(name).parent``
+    as ``SQUAREONE_DATA``.
+    """
+    found = find_real_data(name)
+    if found is None and name not in _download_failures:
+        try:
+            sq.datasets.mnist.download_dataset(name, timeout=DOWNLOAD_TIMEOUT_S)
+        # No network, a refusal, a bad checksum, or a test's guard against the internet.
+        except Exception as error:  # noqa: BLE001
+            first_line = str(error).splitlines()[0]
+            cause = re.search(r"failed: (.*?)\.?$", first_line)
+            _download_failures[name] = cause.group(1) if cause else first_line[:160]
+        found = find_real_data(name)
+    if found is None:
+        looked = ", ".join(str(folder) for folder in real_data_folders(name))
+        missing(f"{REAL_DATA_TITLES[name]} not found in {looked} and the download failed "
+                f"({_download_failures[name]}); set SQUAREONE_DATA or allow the download")
+    return found
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,10 +117,7 @@ def chromium():
     """
     sync_api = require_extra("playwright.sync_api", "test")
     if not Path(CHROMIUM).is_file():
-        message = f"{CHROMIUM} not found (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,

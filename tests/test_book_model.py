@@ -9,7 +9,7 @@ import contextlib
 import io
 
 import numpy as np
-from conftest import SHARED_DATASETS, slow
+from conftest import real_data, slow
 
 import squareone as sq
 from squareone.nnfs import (
@@ -72,7 +72,7 @@ def _chapter_19(epochs, n_train=60000, n_test=10000):
     """Chapter 19: the book's Fashion-MNIST model, data read with squareone (``n_train`` and
     ``n_test`` images of it)."""
     sq.nnfs.init()
-    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(SHARED_DATASETS / "fashion-mnist",
+    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(real_data("fashion-mnist"),
                                                               download=False)
     keys = np.random.default_rng(0).permutation(len(X))  # the book shuffles once, up front
     X, y = X[keys][:n_train], y[keys][:n_train]

@@ -25,8 +25,6 @@ import squareone as sq
 from squareone.cli import main
 from squareone.datasets import images as images_module
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("SQUAREONE_DATA") or ROOT.parent / "shared" / "datasets")
 HUGE = "A" * 1_000_000
 #: An error line is at most this long, whatever was echoed (the message, prefix and hint).
 LONGEST_LINE = 1200
@@ -88,7 +86,7 @@ def files(tmp_path_factory) -> dict[str, str]:
     (folder / "truncated.png").write_bytes(png[:len(png) // 2])  # the pixels cut short
     return {"spiral": str(spiral), "square": str(square), "folder": str(folder),
             "layer_name": str(layer_name), "format_name": str(format_name),
-            "version": str(version), "data": str(DATA_DIR)}
+            "version": str(version)}
 
 
 # Each case: the command line, the exit status, what the one error line must contain (the

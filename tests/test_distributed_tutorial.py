@@ -1,7 +1,7 @@
 """Step 22 of the tutorial, training on many machines, run as its docstring says.
 
 Under ``mpiexec -n 2 python -m mpi4py`` (with a timeout, as every MPI test here) and as a plain
-1-process script; Fashion-MNIST from ``<repo>/../shared/datasets``, ``SQUAREONE_FAST=1``.
+1-process script; Fashion-MNIST found as ``conftest.real_data`` finds it, ``SQUAREONE_FAST=1``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 
 from conftest import check_step_docstring, require_extra, run_tutorial_step
 from test_distributed import ROOT, mpiexec
-from test_tutorial_library import DATASETS, require_fashion_mnist, value
+from test_tutorial_library import require_fashion_mnist, value
 
 STEP = "22_many_machines"
 
@@ -36,9 +36,9 @@ def test_step_docstring():
 
 
 def test_runs_on_two_ranks(tmp_path):
-    require_fashion_mnist()
+    data = require_fashion_mnist()
     result = mpiexec(2, "-m", "mpi4py", str(ROOT / "tutorial" / f"{STEP}.py"),
-                     SQUAREONE_FAST="1", SQUAREONE_DATA=str(DATASETS),
+                     SQUAREONE_FAST="1", SQUAREONE_DATA=str(data),
                      SQUAREONE_TUTORIAL_OUT=str(tmp_path))
     assert result.returncode == 0, result.stderr
     check_output(result.stdout, ranks=2)
@@ -47,6 +47,6 @@ def test_runs_on_two_ranks(tmp_path):
 
 def test_runs_on_one_process(tmp_path):
     require_extra("mpi4py", "mpi")
-    require_fashion_mnist()
-    check_output(run_tutorial_step(STEP, SQUAREONE_DATA=str(DATASETS),
+    data = require_fashion_mnist()
+    check_output(run_tutorial_step(STEP, SQUAREONE_DATA=str(data),
                                    SQUAREONE_TUTORIAL_OUT=str(tmp_path)), ranks=1)

@@ -1,14 +1,14 @@
 """End to end on real data: the book's Fashion-MNIST model reaches the book's accuracy."""
 
 import numpy as np
-from conftest import SHARED_DATASETS
+from conftest import real_data
 
 import squareone as sq
 
 
 def test_the_books_fashion_mnist_model_reaches_85_percent():
     # Real data is required (in CI a missing dataset is a failure, not a skip).
-    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(SHARED_DATASETS / "fashion-mnist",
+    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(real_data("fashion-mnist"),
                                                               download=False)
     X, X_test = sq.datasets.prepare_images(X), sq.datasets.prepare_images(X_test)
     assert X.dtype == np.float32 and X.shape == (60000, 784)

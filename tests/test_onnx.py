@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, SHARED_DATASETS, require_extra
+from conftest import REPO_ROOT, real_data, require_extra
 
 import squareone as sq
 from squareone.cli import main
@@ -184,7 +184,7 @@ def test_an_imported_model_evaluates_and_trains_further(onnx, tmp_path):
 @pytest.fixture(scope="module")
 def fashion(tmp_path_factory):
     """A Fashion-MNIST model trained briefly, saved as a squareone file, and the test set."""
-    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(SHARED_DATASETS / "fashion-mnist",
+    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(real_data("fashion-mnist"),
                                                               download=False)
     X, X_test = sq.datasets.prepare_images(X), sq.datasets.prepare_images(X_test)
     model = sq.Model()

@@ -9,13 +9,13 @@ Every expected value is derived from how the input was built, never from the cod
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import safetensors.numpy
+from conftest import real_data
 from PIL import Image
 from safetensors import safe_open
 
@@ -25,8 +25,10 @@ from squareone.cli import main
 from squareone.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES
 from squareone.datasets.images import load_image
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("SQUAREONE_DATA") or ROOT.parent / "shared" / "datasets")
+
+def data_root(name: str) -> str:
+    """The folder holding ``name``'s folder, as --data-dir takes it (see conftest.real_data)."""
+    return str(real_data(name).parent)
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -163,9 +165,8 @@ def test_class_names_need_a_classifier(tmp_path):
 @pytest.fixture(scope="module")
 def mnist_model(tmp_path_factory) -> str:
     """A small MNIST model trained by the command line (a few seconds)."""
-    assert (DATA_DIR / "mnist").is_dir(), f"MNIST not found in {DATA_DIR}"
     path = tmp_path_factory.mktemp("mnist") / "digits.squareone"
-    status = main(["train", "--dataset", "mnist", "--data-dir", str(DATA_DIR), "--epochs", "1",
+    status = main(["train", "--dataset", "mnist", "--data-dir", data_root("mnist"), "--epochs", "1",
                    "--max-samples", "2000", "--no-plot", "--quiet", "--output", str(path)])
     assert status == 0
     return str(path)
@@ -208,7 +209,7 @@ def test_predict_names_digits_for_a_digit_model(capsys, mnist_model, digit_image
 ])
 def test_another_data_set_is_refused(capsys, mnist_model, digit_image, command):
     argv = [arg.format(model=mnist_model, image=digit_image) for arg in command]
-    status, out, err = _run(capsys, *argv, "--data-dir", str(DATA_DIR)) \
+    status, out, err = _run(capsys, *argv, "--data-dir", data_root("fashion-mnist")) \
         if argv[0] == "evaluate" else _run(capsys, *argv)
     assert status == 2
     assert out == ""
@@ -218,7 +219,7 @@ def test_another_data_set_is_refused(capsys, mnist_model, digit_image, command):
 
 def test_force_evaluates_on_another_data_set_with_a_warning(capsys, mnist_model):
     status, out, err = _run(capsys, "evaluate", mnist_model, "--dataset", "fashion-mnist",
-                            "--data-dir", str(DATA_DIR), "--force")
+                            "--data-dir", data_root("fashion-mnist"), "--force")
     assert status == 0
     assert "test accuracy" in out
     assert "squareone: warning: the model in" in err and "trained on mnist" in err
@@ -232,7 +233,7 @@ def test_force_predicts_with_the_named_data_sets_classes(capsys, mnist_model, di
 
 
 def test_evaluate_defaults_to_the_recorded_data_set(capsys, mnist_model):
-    status, out, _ = _run(capsys, "evaluate", mnist_model, "--data-dir", str(DATA_DIR))
+    status, out, _ = _run(capsys, "evaluate", mnist_model, "--data-dir", data_root("mnist"))
     assert status == 0
     accuracy = float(re.search(r"test accuracy: (\d\.\d+)", out).group(1))
     assert accuracy > 0.5  # far above the 6% of the wrong data set

@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, SHARED_DATASETS, require_extra
+from conftest import REPO_ROOT, real_data, require_extra
 
 import squareone as sq
 
@@ -242,7 +242,7 @@ def test_grid_search_on_fashion_mnist_picks_a_hidden_size(estimators):
     # thread per process, so that the two processes do not fight over the two cores.
     model_selection = require_extra("sklearn.model_selection", "sklearn")
     threadpoolctl = require_extra("threadpoolctl", "sklearn")
-    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(SHARED_DATASETS / "fashion-mnist",
+    (X, y), (X_test, y_test) = sq.datasets.load_fashion_mnist(real_data("fashion-mnist"),
                                                               download=False)
     X, X_test = sq.datasets.prepare_images(X[:5000]), sq.datasets.prepare_images(X_test)
     search = model_selection.GridSearchCV(

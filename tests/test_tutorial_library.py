@@ -3,12 +3,13 @@
 Every step runs as a script in a subprocess, as a reader would run it (repository root as the
 working directory), with ``SQUAREONE_FAST=1`` (shorter training, a subset of Fashion-MNIST),
 the Agg matplotlib backend, one BLAS thread (steady timings and numbers on a small machine),
-Fashion-MNIST from ``<repo>/../shared/datasets`` and plots and saved models in a temporary
+Fashion-MNIST found as ``conftest.real_data`` finds it, and plots and saved models in a temporary
 folder instead of ``tutorial/out``. Each step runs once per session; the tests then check the
 numbers it prints: hand-written formulas equal to squareone's, training that improves accuracy
 to sensible levels even in fast mode, and models that reload to identical evaluations.
 
-The Fashion-MNIST steps need the real data: without it they fail, they never skip.
+The Fashion-MNIST steps need the real data: without it they are skipped with the reason, and
+under CI (``CI=true``) they fail, so CI cannot pass without using it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import check_step_docstring, run_tutorial_step
+from conftest import check_step_docstring, find_real_data, real_data, run_tutorial_step
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "tutorial"
-DATASETS = ROOT.parent / "shared" / "datasets"
-FASHION_MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                       "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
 LIBRARY_STEPS = [
@@ -43,16 +41,14 @@ def out_dir(tmp_path_factory) -> Path:
 
 def run_step(name: str, out: Path, *args: str) -> str:
     """Run tutorial/<name>.py (once per argument list) and return its standard output."""
-    return run_tutorial_step(name, *args, SQUAREONE_DATA=str(DATASETS),
-                             SQUAREONE_TUTORIAL_OUT=str(out))
+    data = find_real_data("fashion-mnist")  # steps 18-21 ask require_fashion_mnist() first
+    return run_tutorial_step(name, *args, SQUAREONE_TUTORIAL_OUT=str(out),
+                             **({"SQUAREONE_DATA": str(data.parent)} if data else {}))
 
 
-def require_fashion_mnist() -> None:
-    """Fail (never skip) without the real data, so CI cannot pass without using it."""
-    folder = DATASETS / "fashion-mnist"
-    missing = [name for name in FASHION_MNIST_FILES if not (folder / name).is_file()]
-    assert not missing, (f"Fashion-MNIST is required by steps 18-21: {missing} not found in "
-                         f"{folder}")
+def require_fashion_mnist() -> Path:
+    """The folder holding fashion-mnist/, for steps 18-22's SQUAREONE_DATA (or skip/fail)."""
+    return real_data("fashion-mnist").parent
 
 
 def value(output: str, label: str) -> float:
@@ -184,7 +180,8 @@ def test_18_fashion_mnist_preparation_and_training(out_dir):
 def test_19_evaluation_by_hand_equals_squareone_metrics(out_dir):
     require_fashion_mnist()
     # --data-dir instead of $SQUAREONE_DATA: the loader also accepts the folder holding it.
-    output = run_step("19_evaluation", out_dir, "--data-dir", str(DATASETS / "fashion-mnist"))
+    output = run_step("19_evaluation", out_dir, "--data-dir",
+                      str(real_data("fashion-mnist")))
     for measure in ("loss", "accuracy"):
         line = re.search(rf"^test {measure}: {NUMBER} \(by hand {NUMBER}\)$", output, re.M)
         assert line and line.group(1) == line.group(2), f"test {measure} in:\n{output}"
