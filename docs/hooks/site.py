@@ -150,7 +150,7 @@ def step_page(script: Path, run: dict) -> str:
 def api_page(title: str, modules: list[str]) -> str:
     """A module's API page: a table of its public names (with the book's names), then each."""
     book_names = _book_names()
-    lines = [f"# {title}", "", "| squareone | the book | |", "|---|---|---|"]
+    lines = [f"# {title}", "", "| squareone | the book | module |", "|---|---|---|"]
     blocks = []
     for module in modules:
         for name in _public_names(module):
