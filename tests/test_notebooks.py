@@ -200,3 +200,16 @@ def test_steps_are_found_from_a_checkout_and_by_number():
     assert notebooks.find_tutorial() in (TUTORIAL, TUTORIAL.relative_to(REPO_ROOT))
     scripts = notebooks.step_scripts(TUTORIAL, ["5", "05", "05_loss", "05_loss.py", "17"])
     assert [script.name for script in scripts] == ["05_loss.py", "17_model.py"]
+
+
+def test_without_steps_every_step_is_written(tmp_path, capsys):
+    require_extra("nbformat", "docs")
+    status, out, _ = _run(capsys, "notebooks", str(tmp_path))
+    assert status == 0 and out.splitlines()[-1].startswith(f"{len(STEPS)} notebooks in ")
+    assert sorted(path.stem for path in tmp_path.glob("*.ipynb")) == STEPS
+
+
+def test_dir_is_the_one_required_argument(capsys):
+    status, out, err = _run(capsys, "notebooks")
+    assert status == 2 and out == ""
+    assert "the following arguments are required: DIR (" in err  # STEP is optional

@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
         "Code also open them directly); notebooks written here are replaced by the next run. "
         "Needs pip install squareone[docs].")
     notebooks.add_argument("folder", metavar="DIR", help="where to write the notebooks")
-    notebooks.add_argument("steps", metavar="STEP", nargs="*",
+    notebooks.add_argument("steps", metavar="STEP", nargs="*", default=[],
                            help="steps to write, by number or name (5, 05, 05_loss); "
                            "default: all")
     notebooks.add_argument("--tutorial", metavar="PATH",
